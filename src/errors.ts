@@ -186,6 +186,6 @@ export function show(value: unknown): string {
     return Number.isNaN(value.getTime()) ? 'an invalid Date' : `Date(${value.toISOString()})`;
   }
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  const ctor = (value as object).constructor;
+  const ctor = value.constructor;
   return ctor && ctor !== Object ? `an instance of ${ctor.name}` : 'an object';
 }

@@ -1,0 +1,117 @@
+import { DuplicateJobError } from '../errors.js';
+import type { Job } from '../job.js';
+import { deepEqual } from '../internal/deep-equal.js';
+import type { OuterContext } from '../middleware/types.js';
+import { applyMisfire } from '../scheduling/misfire.js';
+import type { SchedulePlan, When } from '../scheduling/schedule-builder.js';
+import { assertStorableArgs } from '../serialization/serializer.js';
+import type { Engine } from './app-supervisor.js';
+import type { Trigger } from './job-machine.js';
+import type { JobRuntime } from './job-runtime.js';
+
+/**
+ * Creates or replaces a job: resolves its id, works out its trigger and due time, runs the
+ * outer middleware, and — if they call `next` — sends SCHEDULE to the job actor (which
+ * arms the clock and persists it). A dropped new job ends `cancelled`.
+ */
+export async function scheduleJob(engine: Engine, plan: SchedulePlan): Promise<Job> {
+  const { task } = plan;
+  const id = plan.jobId ?? engine.newId();
+  const existing = engine.live.get(id);
+  if (existing && (!plan.replace || existing.task !== task)) throw new DuplicateJobError(id);
+  if (existing && !plan.force && isUnchanged(existing, plan)) return existing.handle;
+
+  const now = engine.now();
+  const { trigger, execAt } = planTrigger(plan.when, existing, now, engine.tz);
+  const supervisor = engine.supervisorFor(task);
+  const runtime =
+    existing ??
+    supervisor.createJob(task, {
+      id,
+      name: task.name,
+      args: plan.args,
+      trigger,
+      execAt,
+      attempt: 1,
+    });
+  if (!existing) engine.live.set(id, runtime); // reserves the id while outer middleware runs
+
+  const durable = task.options.durable && engine.persists;
+  const ctx: OuterContext = {
+    job: runtime.handle,
+    trigger,
+    args: [...plan.args],
+    task,
+    state: supervisor.router.state,
+    force: plan.force,
+    replace: plan.replace,
+    durable,
+    requestState: {},
+  };
+  let scheduled = false;
+  try {
+    await supervisor.runOuter(ctx, () => {
+      if (durable) assertStorableArgs(task.name, ctx.args);
+      supervisor.send(runtime, { type: 'SCHEDULE', args: ctx.args, trigger, execAt });
+      scheduled = true;
+      return Promise.resolve();
+    });
+  } finally {
+    if (!scheduled && !existing) {
+      await supervisor.cancel(runtime, 'outer middleware dropped it before it was scheduled');
+    }
+  }
+  return runtime.handle;
+}
+
+/** An identical schedule with identical arguments changes nothing (unless `force`). */
+function isUnchanged(existing: JobRuntime, plan: SchedulePlan): boolean {
+  const record = existing.record;
+  if (!deepEqual(record.args, plan.args)) return false;
+  const { trigger } = record;
+  switch (plan.when.type) {
+    case 'push':
+      return false;
+    case 'at':
+      return trigger.type === 'at' && trigger.at === plan.when.at;
+    case 'cron':
+      return trigger.type === 'cron' && deepEqual(trigger.cron, plan.when.cron.toSpec());
+  }
+}
+
+/**
+ * Trigger and first due time. For cron: a new `startDate` is the first run; a replaced cron
+ * with the same expression keeps its planned occurrence; otherwise the next match after
+ * now. The misfire policy then applies if that instant is already past.
+ */
+function planTrigger(
+  when: When,
+  existing: JobRuntime | undefined,
+  now: number,
+  tz: string,
+): { trigger: Trigger; execAt: number } {
+  if (when.type === 'push') return { trigger: when, execAt: now };
+  if (when.type === 'at') return { trigger: when, execAt: when.at };
+  const { cron } = when;
+  const next = (after: number) => cron.nextAfter(after, tz);
+  const old = existing?.record.trigger.type === 'cron' ? existing.record.trigger : undefined;
+  let target: number;
+  if (cron.startDate !== undefined && old?.cron.startDate !== cron.startDate) {
+    target = cron.startDate;
+  } else if (old && old.cron.expression === cron.expression && old.cron.tz === cron.tz) {
+    target = old.occurrence;
+  } else {
+    target = next(now);
+  }
+  const execAt = applyMisfire(target, now, cron.misfirePolicy, next);
+  return {
+    trigger: {
+      type: 'cron',
+      cron: cron.toSpec(),
+      occurrence: execAt,
+      runCount: 0,
+      failureCount: 0,
+    },
+    execAt,
+  };
+}

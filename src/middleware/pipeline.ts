@@ -1,0 +1,64 @@
+import type { JobContext } from '../context.js';
+import type { Execution } from '../actors/job-runtime.js';
+import type { RouterBase } from '../routing/router.js';
+import type { Task } from '../routing/task.js';
+import type { ErrorClass } from '../scheduling/retry.js';
+import { compose } from './compose.js';
+import { exceptionLayer } from './exception-handlers.js';
+import { retryLayer } from './retry-layer.js';
+import { timeoutLayer, type TimeoutHooks } from './timeout-layer.js';
+import type { ExceptionHandler, Middleware } from './types.js';
+
+/** An execution in flight, with the arguments its task is called with. */
+export interface BoundExecution extends Execution {
+  readonly args: readonly unknown[];
+}
+
+const executions = new WeakMap<JobContext, BoundExecution>();
+
+/** Links a context to its execution, for the built-in layers. */
+export function bindExecution(ctx: JobContext, execution: BoundExecution): void {
+  executions.set(ctx, execution);
+}
+
+export function executionOf(ctx: JobContext): BoundExecution {
+  const execution = executions.get(ctx);
+  if (!execution) throw new Error('jobify internal error: context without execution');
+  return execution;
+}
+
+/**
+ * Handlers for a task, merged so that for one error class the task beats its router, a
+ * router beats its parents, and routers beat the app.
+ */
+export function mergeHandlers(
+  lineage: readonly RouterBase[],
+  task: Task,
+): Map<ErrorClass, ExceptionHandler> {
+  const merged = new Map<ErrorClass, ExceptionHandler>();
+  for (const node of lineage)
+    for (const [cls, handler] of node.exceptionHandlers) merged.set(cls, handler);
+  for (const [cls, handler] of task.options.exceptionHandlers) merged.set(cls, handler);
+  return merged;
+}
+
+/**
+ * The execution pipeline of one task: app middleware → router middleware (outer router
+ * first) → retry → exception handlers → timeout → the task. `lineage` runs from the app
+ * down to the task's router.
+ */
+export function buildPipeline(
+  task: Task,
+  lineage: readonly RouterBase[],
+  hooks: TimeoutHooks,
+): (ctx: JobContext) => Promise<unknown> {
+  const layers: Middleware[] = lineage.flatMap((node) => node.middleware);
+  const { retry, timeout } = task.options;
+  if (retry) layers.push(retryLayer(retry));
+  const handlers = mergeHandlers(lineage, task);
+  if (handlers.size > 0) layers.push(exceptionLayer(handlers));
+  if (timeout !== undefined) layers.push(timeoutLayer(timeout, hooks));
+  const fn = task.fn as (...args: unknown[]) => unknown;
+  // The task is called on a later microtask, so a synchronous throw becomes a rejection.
+  return compose(layers, (ctx) => Promise.resolve().then(() => fn(...executionOf(ctx).args)));
+}

@@ -1,0 +1,122 @@
+import type { Logger } from 'pino';
+import type { JobRuntime } from '../actors/job-runtime.js';
+import type { Serializer } from '../serialization/serializer.js';
+import type { Storage, StoredJob, StorageWrite } from './storage.js';
+
+/** Version of the stored record layout; bumped when the snapshot shape changes. */
+export const RECORD_FORMAT = 1;
+
+/** The envelope around a persisted snapshot. */
+export interface StoredEnvelope {
+  readonly v: number;
+  readonly snapshot: unknown;
+}
+
+/** Packs a job's current persisted snapshot into what storage keeps. */
+export function packJob(runtime: JobRuntime, serializer: Serializer): StoredJob {
+  const record = runtime.record;
+  const envelope: StoredEnvelope = {
+    v: RECORD_FORMAT,
+    snapshot: runtime.actor.getPersistedSnapshot(),
+  };
+  return {
+    id: runtime.id,
+    name: record.name,
+    status: runtime.status,
+    dueAt: record.execAt,
+    data: serializer.encode(envelope),
+  };
+}
+
+const MAX_BACKOFF_MS = 5_000;
+
+/**
+ * Collects the storage writes of one tick and sends them as one batch: many transitions of
+ * one job in a tick become one write of its latest snapshot, and a job that starts and
+ * finishes within a tick is never written at all. Batches go out one at a time, in order;
+ * a failed batch is retried with backoff, and writes queued meanwhile supersede it.
+ */
+export class WriteBatcher {
+  readonly #storage: Storage;
+  readonly #serializer: Serializer;
+  readonly #logger: Logger;
+  /** Job id → the job to write, or null to delete it. */
+  #pending = new Map<string, JobRuntime | null>();
+  #flushing: Promise<void> | undefined;
+  #scheduled = false;
+  #failures = 0;
+
+  constructor(storage: Storage, serializer: Serializer, logger: Logger) {
+    this.#storage = storage;
+    this.#serializer = serializer;
+    this.#logger = logger;
+  }
+
+  put(runtime: JobRuntime): void {
+    this.#pending.set(runtime.id, runtime);
+    this.#schedule();
+  }
+
+  remove(runtime: JobRuntime): void {
+    if (!runtime.inStore) {
+      this.#pending.delete(runtime.id);
+      return;
+    }
+    this.#pending.set(runtime.id, null);
+    this.#schedule();
+  }
+
+  /** Resolves once everything queued so far has been written (retrying as needed). */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0 || this.#flushing) {
+      await (this.#flushing ?? this.#flush());
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#flushing) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#flush();
+    });
+  }
+
+  #flush(): Promise<void> {
+    if (this.#flushing) return this.#flushing;
+    if (this.#pending.size === 0) return Promise.resolve();
+    const taken = this.#pending;
+    this.#pending = new Map();
+    const batch: StorageWrite[] = [];
+    for (const [id, runtime] of taken) {
+      if (runtime) {
+        batch.push({ type: 'put', job: packJob(runtime, this.#serializer) });
+        runtime.inStore = true;
+      } else {
+        batch.push({ type: 'delete', id });
+      }
+    }
+    this.#flushing = this.#storage.write(batch).then(
+      () => this.#done(),
+      (error: unknown) => this.#failed(error, taken),
+    );
+    return this.#flushing;
+  }
+
+  #done(): void {
+    this.#flushing = undefined;
+    this.#failures = 0;
+    if (this.#pending.size > 0) this.#schedule();
+  }
+
+  async #failed(error: unknown, taken: Map<string, JobRuntime | null>): Promise<void> {
+    this.#failures += 1;
+    // Newer writes queued meanwhile win; the rest of the failed batch is tried again.
+    for (const [id, runtime] of taken) if (!this.#pending.has(id)) this.#pending.set(id, runtime);
+    const wait = Math.min(MAX_BACKOFF_MS, 50 * 2 ** (this.#failures - 1));
+    this.#logger.error({ err: error, retryInMs: wait }, 'storage write failed; retrying');
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    this.#flushing = undefined;
+    await this.#flush();
+  }
+}
