@@ -189,7 +189,6 @@ export class Engine implements SupervisorServices {
       if (status === 'scheduled' || status === 'running') {
         runtime.settle({ status, stopped: true }, false);
       }
-      runtime.actor.stop();
     }
     this.live.clear();
     this.#wakeIdle();

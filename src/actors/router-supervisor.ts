@@ -183,10 +183,8 @@ export class RouterSupervisor {
     }
     emitTransition(services.bus, runtime, { from, event, run, retrying });
     if (to === 'running' && event.type === 'DUE') this.#startExecution(runtime);
-    if (finished) {
-      runtime.actor.stop();
-      services.jobFinished(runtime);
-    }
+    // A finished job actor is done; it holds no timers, so nothing needs stopping.
+    if (finished) services.jobFinished(runtime);
   }
 
   #pipelineFor(task: Task): (ctx: JobContext) => Promise<unknown> {
