@@ -21,7 +21,7 @@ import {
   jobMachine,
 } from './job-machine.js';
 import { JobRuntime, type Outcome } from './job-runtime.js';
-import { emitTransition } from './transition-events.js';
+import { emitStarted, emitTransition } from './transition-events.js';
 import type { EventBus } from '../events.js';
 import type { WriteBatcher } from '../storage/write-batcher.js';
 
@@ -144,7 +144,9 @@ export class RouterSupervisor {
 
   /** Runs a job restored in `running` (it was interrupted), once the clock has started. */
   resume(runtime: JobRuntime): void {
-    if (runtime.status === 'running' && !runtime.execution) this.#startExecution(runtime);
+    if (runtime.status !== 'running' || runtime.execution) return;
+    emitStarted(this.#services.bus, runtime);
+    this.#startExecution(runtime);
   }
 
   async cancel(runtime: JobRuntime, reason = 'it was cancelled'): Promise<boolean> {

@@ -10,6 +10,21 @@ interface TransitionInfo {
   readonly retrying: boolean;
 }
 
+/** `job.started`: also sent when a run interrupted by a crash or stop starts again. */
+export function emitStarted(bus: EventBus, runtime: JobRuntime): void {
+  if (!bus.wants('job.started')) return;
+  const { record } = runtime;
+  bus.emit({
+    type: 'job.started',
+    jobId: runtime.id,
+    name: record.name,
+    status: runtime.status,
+    at: new Date(),
+    attempt: record.attempt,
+    recovered: runtime.recovered,
+  });
+}
+
 /**
  * Turns one job transition into the events listeners subscribe to: the run's outcome
  * (a cron run that fails reports `job.failed` even though the job goes back to
@@ -53,7 +68,7 @@ export function emitTransition(bus: EventBus, runtime: JobRuntime, info: Transit
   if (to === 'scheduled' && !retrying) {
     emit('job.scheduled', () => ({ ...base(), type: 'job.scheduled', execAt: execAt() }));
   } else if (to === 'running' && from !== 'running') {
-    emit('job.started', () => ({ ...base(), type: 'job.started', recovered: runtime.recovered }));
+    emitStarted(bus, runtime);
   } else if (to === 'cancelled') {
     emit('job.cancelled', () => ({ ...base(), type: 'job.cancelled' }));
   }

@@ -1,4 +1,4 @@
-import { invalidOption } from '../errors.js';
+import { invalidOption, toError } from '../errors.js';
 import type { Job } from '../job.js';
 import type { ExceptionHandler, ExceptionHandlers } from '../middleware/types.js';
 import { Cron } from '../scheduling/cron.js';
@@ -137,6 +137,10 @@ export class Task<TArgs extends unknown[] = never[], TResult = unknown> {
 
   /** Runs the task as soon as possible: `schedule(...args).push()`. */
   push(...args: TArgs): Promise<Job<TResult>> {
-    return this.schedule(...args).push();
+    try {
+      return this.schedule(...args).push();
+    } catch (error) {
+      return Promise.reject(toError(error));
+    }
   }
 }
