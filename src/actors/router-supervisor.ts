@@ -145,7 +145,7 @@ export class RouterSupervisor {
   /** Runs a job restored in `running` (it was interrupted), once the clock has started. */
   resume(runtime: JobRuntime): void {
     if (runtime.status !== 'running' || runtime.execution) return;
-    emitStarted(this.#services.bus, runtime);
+    emitStarted(this.#services.bus, runtime, this.#services.clock.now());
     this.#startExecution(runtime);
   }
 
@@ -183,7 +183,13 @@ export class RouterSupervisor {
         to === 'permanently_failed' && 'error' in run ? { ...run, status: to } : run;
       runtime.settle(outcome, !finished);
     }
-    emitTransition(services.bus, runtime, { from, event, run, retrying });
+    emitTransition(services.bus, runtime, {
+      from,
+      event,
+      run,
+      retrying,
+      now: services.clock.now(),
+    });
     if (to === 'running' && event.type === 'DUE') this.#startExecution(runtime);
     // A finished job actor is done; it holds no timers, so nothing needs stopping.
     if (finished) services.jobFinished(runtime);

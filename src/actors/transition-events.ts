@@ -8,10 +8,12 @@ interface TransitionInfo {
   /** How the run ended, when the transition ends one. */
   readonly run: Outcome | undefined;
   readonly retrying: boolean;
+  /** Clock time of the transition, epoch ms. */
+  readonly now: number;
 }
 
 /** `job.started`: also sent when a run interrupted by a crash or stop starts again. */
-export function emitStarted(bus: EventBus, runtime: JobRuntime): void {
+export function emitStarted(bus: EventBus, runtime: JobRuntime, now: number): void {
   if (!bus.wants('job.started')) return;
   const { record } = runtime;
   bus.emit({
@@ -19,7 +21,7 @@ export function emitStarted(bus: EventBus, runtime: JobRuntime): void {
     jobId: runtime.id,
     name: record.name,
     status: runtime.status,
-    at: new Date(),
+    at: new Date(now),
     attempt: record.attempt,
     recovered: runtime.recovered,
   });
@@ -33,12 +35,12 @@ export function emitStarted(bus: EventBus, runtime: JobRuntime): void {
  */
 export function emitTransition(bus: EventBus, runtime: JobRuntime, info: TransitionInfo): void {
   const to = runtime.status;
-  const { from, run, retrying } = info;
+  const { from, run, retrying, now } = info;
   const base = (): JobEventBase => ({
     jobId: runtime.id,
     name: runtime.record.name,
     status: to,
-    at: new Date(),
+    at: new Date(now),
     attempt: runtime.record.attempt,
   });
   const emit = (type: JobifyEvent['type'], build: () => JobifyEvent) => {
@@ -68,7 +70,7 @@ export function emitTransition(bus: EventBus, runtime: JobRuntime, info: Transit
   if (to === 'scheduled' && !retrying) {
     emit('job.scheduled', () => ({ ...base(), type: 'job.scheduled', execAt: execAt() }));
   } else if (to === 'running' && from !== 'running') {
-    emitStarted(bus, runtime);
+    emitStarted(bus, runtime, now);
   } else if (to === 'cancelled') {
     emit('job.cancelled', () => ({ ...base(), type: 'job.cancelled' }));
   }
