@@ -110,13 +110,19 @@ export abstract class RouterBase {
    * @example
    * const send = router.task(async function send(to: string) { … }, { retry: 3 });
    */
-  task<TArgs extends unknown[], TResult>(
-    fn: (...args: TArgs) => TResult,
+  // Generic over the whole function (not its parts) so a default parameter such as
+  // `ctx = getJobContext()` keeps its type instead of collapsing to unknown.
+  task<F extends (...args: never[]) => unknown>(
+    fn: F,
     options?: TaskOptions,
-  ): Task<TArgs, Awaited<TResult>> {
+  ): Task<Parameters<F>, Awaited<ReturnType<F>>> {
     this.host()?.assertConfigurable('register a task');
     const resolved = resolveTaskOptions(fn, options);
-    const task = new Task(this, fn as (...args: TArgs) => Awaited<TResult>, resolved);
+    const task = new Task(
+      this,
+      fn as unknown as (...args: Parameters<F>) => Awaited<ReturnType<F>>,
+      resolved,
+    );
     if (this.#tasks.has(resolved.name)) {
       throw new TaskAlreadyRegisteredError(task.name);
     }
