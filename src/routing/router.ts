@@ -126,8 +126,8 @@ export abstract class RouterBase {
     if (this.#tasks.has(resolved.name)) {
       throw new TaskAlreadyRegisteredError(task.name);
     }
-    this.host()?.registerTasks([task as unknown as Task]);
-    this.#tasks.set(resolved.name, task as unknown as Task);
+    this.host()?.registerTasks([task]);
+    this.#tasks.set(resolved.name, task);
     return task;
   }
 
