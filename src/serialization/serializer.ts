@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr';
 import { SerializationError, show } from '../errors.js';
+import { fromWire, toWire } from './wire-types.js';
 
 /**
  * Turns job snapshots into bytes and back. Replace it to change the wire format; the
@@ -29,12 +30,12 @@ export function msgpackSerializer(): Serializer {
     useRecords: false,
     moreTypes: true,
     useToJSON: false,
-    mapsAsObjects: false,
-    largeBigIntToString: false,
+    mapsAsObjects: true,
+    useBigIntExtension: true,
   });
   return {
-    encode: (value) => packr.pack(value),
-    decode: (data) => packr.unpack(data) as unknown,
+    encode: (value) => packr.pack(toWire(value)),
+    decode: (data) => fromWire(packr.unpack(data)),
   };
 }
 
