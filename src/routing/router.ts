@@ -150,8 +150,14 @@ export abstract class RouterBase {
         });
       }
     }
-    this.host()?.registerTasks(collectTasks(router));
+    // Attach first: the tasks' full names include this router's prefixes.
     router.#parent = this;
+    try {
+      this.host()?.registerTasks(collectTasks(router));
+    } catch (error) {
+      router.#parent = undefined;
+      throw error;
+    }
     Object.setPrototypeOf(router.state, this.state);
     this.#routers.push(router);
     return this;
