@@ -167,6 +167,14 @@ export function invalidOption(name: string, expected: string, given: unknown): J
   });
 }
 
+/** Thrown for an option key that does not exist (usually a typo); lists the known ones. */
+export function unknownOption(owner: string, key: string, known: Iterable<string>): JobifyError {
+  return new JobifyError(
+    `Unknown ${owner} option \`${key}\`; the known options are: ${[...known].join(', ')}`,
+    { code: 'INVALID_OPTION' },
+  );
+}
+
 /** Turns whatever user code threw into an Error, keeping Errors as they are. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;

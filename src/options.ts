@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import { monotonicFactory } from 'ulid';
 import type { InspectionEvent, Observer } from 'xstate';
 import { type Clock, createSystemClock } from './clock.js';
-import { invalidOption } from './errors.js';
+import { invalidOption, unknownOption } from './errors.js';
 import type { ExceptionHandlers, Middleware, OuterMiddleware } from './middleware/types.js';
 import type { Lifespan } from './routing/router.js';
 import type { Jobify } from './app.js';
@@ -152,8 +152,7 @@ export function resolveOptions(options: JobifyOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
     throw invalidOption('options', 'an object', options);
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key))
-      throw invalidOption(key, 'a known createJobify option', 'an unknown option');
+    if (!KNOWN.has(key)) throw unknownOption('createJobify', key, KNOWN);
   }
   const tz = options.tz ?? DEFAULTS.tz;
   if (!isTimeZone(tz)) throw invalidOption('tz', 'an IANA time zone name', tz);

@@ -1,4 +1,4 @@
-import { invalidOption, toError } from '../errors.js';
+import { invalidOption, toError, unknownOption } from '../errors.js';
 import type { Job } from '../job.js';
 import type { ExceptionHandler, ExceptionHandlers } from '../middleware/types.js';
 import { Cron } from '../scheduling/cron.js';
@@ -57,8 +57,7 @@ export function resolveTaskOptions(
 ): ResolvedTaskOptions {
   if (typeof fn !== 'function') throw invalidOption('fn', 'a function', fn);
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key))
-      throw invalidOption(key, 'a known task option', 'an unknown option');
+    if (!KNOWN_OPTIONS.has(key)) throw unknownOption('task', key, KNOWN_OPTIONS);
   }
   const name = options.name ?? fn.name;
   if (!name) throw invalidOption('name', 'a task name (the function is anonymous)', options.name);
