@@ -34,6 +34,8 @@ export type {
 export { createSimulatedClock, createSystemClock } from './clock.js';
 export type { Clock, SimulatedClock } from './clock.js';
 export { memoryStorage } from './storage/memory/memory-storage.js';
+export { fileStorage } from './storage/file/file-storage.js';
+export type { FileStorageOptions } from './storage/file/file-storage.js';
 export type {
   Storage,
   StoredJob,
