@@ -36,6 +36,8 @@ export type { Clock, SimulatedClock } from './clock.js';
 export { memoryStorage } from './storage/memory/memory-storage.js';
 export { fileStorage } from './storage/file/file-storage.js';
 export type { FileStorageOptions } from './storage/file/file-storage.js';
+export { redisStorage } from './storage/redis/redis-storage.js';
+export type { RedisStorageOptions } from './storage/redis/redis-storage.js';
 export type {
   Storage,
   StoredJob,

@@ -69,7 +69,7 @@ export interface JobRecord {
   readonly attempt: number;
   readonly lastError?: ErrorRecord;
   /** A replacement scheduled while the job was running; applied when the run ends. */
-  readonly next?: ScheduleRequest;
+  readonly next?: ScheduleRequest | undefined;
 }
 
 export type JobEvent =
@@ -117,10 +117,10 @@ function advanceCron(record: JobRecord, event: RunEnd, failed: boolean): JobReco
   };
 }
 
+// XState's assign merges the returned object into the context, so a field is cleared by
+// setting it to undefined, never by leaving it out.
 function withoutNext(record: JobRecord): JobRecord {
-  if (record.next === undefined) return record;
-  const { next: _next, ...rest } = record;
-  return rest;
+  return record.next === undefined ? record : { ...record, next: undefined };
 }
 
 function applySchedule(record: JobRecord, request: ScheduleRequest): JobRecord {

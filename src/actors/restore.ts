@@ -44,7 +44,9 @@ export async function restoreJobs(engine: Engine): Promise<RestoreReport> {
   for (const job of stored) {
     const task = engine.tasks.get(job.name);
     const reason = !task
-      ? `task '${job.name}' is not registered`
+      ? job.name === ''
+        ? 'the record cannot be decoded'
+        : `task '${job.name}' is not registered`
       : !task.options.durable
         ? `task '${job.name}' is not durable any more`
         : undefined;

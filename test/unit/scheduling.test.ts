@@ -246,3 +246,34 @@ async function startAdd() {
   await env.app.start();
   return { ...env, [Symbol.asyncDispose]: () => env.app.stop() };
 }
+
+describe('replacing a running job', () => {
+  it('applies the new schedule once the current run ends, and runs it once', async () => {
+    const { clock, app } = setup();
+    const runs: { value: number; at: number }[] = [];
+    let release!: () => void;
+    const work = app.task(async function work(value: number) {
+      runs.push({ value, at: clock.now() });
+      if (value === 1) await new Promise<void>((resolve) => (release = resolve));
+      return value;
+    });
+    await app.start();
+    try {
+      const job = await work.schedule(1).delay(0, { jobId: 'w' });
+      await clock.advance(0);
+      expect(job.status).toBe(JobStatus.RUNNING);
+      const same = await work.schedule(2).delay(200, { jobId: 'w', replace: true });
+      expect(same).toBe(job);
+      release();
+      await clock.advance(0);
+      expect(job.status).toBe(JobStatus.SCHEDULED);
+      await clock.advance(1_000);
+      expect(runs.map((r) => r.value)).toEqual([1, 2]);
+      expect(runs[1]?.at).toBe(START + 200);
+      expect(job.status).toBe(JobStatus.SUCCESS);
+      expect(await job.result()).toBe(2);
+    } finally {
+      await app.stop();
+    }
+  });
+});
