@@ -73,8 +73,8 @@ export class RouterSupervisor {
   readonly #services: SupervisorServices;
   readonly #lineage: readonly RouterBase[];
   readonly #pipelines = new Map<Task, (ctx: JobContext) => Promise<unknown>>();
-  readonly #inFlight = new Set<Promise<void>>();
-  readonly #executing = new Set<JobRuntime>();
+  /** Attempts in flight, each with the promise that settles when its outcome is handled. */
+  readonly #inFlight = new Map<BoundExecution, Promise<void>>();
   readonly #timeoutHooks: TimeoutHooks;
   #outerLayers: OuterMiddleware[] | undefined;
 
@@ -161,8 +161,8 @@ export class RouterSupervisor {
 
   /** Aborts every attempt in flight and waits for them to settle. */
   async stop(reason: Error): Promise<void> {
-    for (const runtime of this.#executing) runtime.execution?.controller.abort(reason);
-    await Promise.allSettled([...this.#inFlight]);
+    for (const execution of this.#inFlight.keys()) execution.controller.abort(reason);
+    await Promise.allSettled([...this.#inFlight.values()]);
     this.ref.send({ type: 'STOP' });
   }
 
@@ -208,7 +208,6 @@ export class RouterSupervisor {
     const record = runtime.record;
     const execution: BoundExecution = { controller: new AbortController(), args: record.args };
     runtime.execution = execution;
-    this.#executing.add(runtime);
     const ctx = this.#contextFor(runtime, execution);
     bindExecution(ctx, execution);
     const pipeline = this.#pipelineFor(runtime.task);
@@ -216,11 +215,8 @@ export class RouterSupervisor {
       (value) => this.#finishRun(runtime, execution, { ok: true, value }),
       (error: unknown) => this.#finishRun(runtime, execution, { ok: false, error: toError(error) }),
     );
-    this.#inFlight.add(done);
-    void done.finally(() => {
-      this.#inFlight.delete(done);
-      this.#executing.delete(runtime);
-    });
+    this.#inFlight.set(execution, done);
+    void done.finally(() => this.#inFlight.delete(execution));
   }
 
   #contextFor(runtime: JobRuntime, execution: BoundExecution): JobContext {
