@@ -61,6 +61,9 @@ export async function scheduleJob(engine: Engine, plan: SchedulePlan): Promise<J
       await supervisor.cancel(runtime, 'outer middleware dropped it before it was scheduled');
     }
   }
+  // The caller may rely on the job surviving a crash once this resolves: wait for the
+  // batch that carries it (one per tick, shared by every job scheduled in that tick).
+  if (scheduled && durable) await engine.writes.persisted();
   return runtime.handle;
 }
 

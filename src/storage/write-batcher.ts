@@ -45,6 +45,10 @@ export class WriteBatcher {
   #flushing: Promise<void> | undefined;
   #scheduled = false;
   #failures = 0;
+  /** Every put/remove gets the next number; `#written` is the highest one stored. */
+  #seq = 0;
+  #written = 0;
+  #waiters: { seq: number; resolve: () => void }[] = [];
 
   constructor(storage: Storage, serializer: Serializer, logger: Logger) {
     this.#storage = storage;
@@ -53,17 +57,35 @@ export class WriteBatcher {
   }
 
   put(runtime: JobRuntime): void {
+    this.#seq += 1;
     this.#pending.set(runtime.id, runtime);
     this.#schedule();
   }
 
   remove(runtime: JobRuntime): void {
+    this.#seq += 1;
     if (!runtime.inStore) {
       this.#pending.delete(runtime.id);
       return;
     }
     this.#pending.set(runtime.id, null);
     this.#schedule();
+  }
+
+  /**
+   * Resolves once every write queued before the call is stored. Unlike `settled()` it does
+   * not wait for writes queued later, so a busy app cannot starve the caller.
+   */
+  persisted(): Promise<void> {
+    const seq = this.#seq;
+    if (this.#written >= seq) return Promise.resolve();
+    if (this.#pending.size === 0 && !this.#flushing) {
+      this.#written = seq; // nothing left to write: the queued changes cancelled out
+      return Promise.resolve();
+    }
+    const stored = new Promise<void>((resolve) => this.#waiters.push({ seq, resolve }));
+    this.#schedule();
+    return stored;
   }
 
   /** Resolves once everything queued so far has been written (retrying as needed). */
@@ -84,8 +106,13 @@ export class WriteBatcher {
 
   #flush(): Promise<void> {
     if (this.#flushing) return this.#flushing;
-    if (this.#pending.size === 0) return Promise.resolve();
+    if (this.#pending.size === 0) {
+      // Queued changes can cancel out (a job that finished before it was ever written).
+      this.#markWritten(this.#seq);
+      return Promise.resolve();
+    }
     const taken = this.#pending;
+    const upTo = this.#seq;
     this.#pending = new Map();
     const batch: StorageWrite[] = [];
     for (const [id, runtime] of taken) {
@@ -97,16 +124,25 @@ export class WriteBatcher {
       }
     }
     this.#flushing = this.#storage.write(batch).then(
-      () => this.#done(),
+      () => this.#done(upTo),
       (error: unknown) => this.#failed(error, taken),
     );
     return this.#flushing;
   }
 
-  #done(): void {
+  #done(upTo: number): void {
     this.#flushing = undefined;
     this.#failures = 0;
+    this.#markWritten(this.#pending.size === 0 ? this.#seq : upTo);
     if (this.#pending.size > 0) this.#schedule();
+  }
+
+  #markWritten(seq: number): void {
+    this.#written = Math.max(this.#written, seq);
+    if (this.#waiters.length === 0) return;
+    const ready = this.#waiters.filter((w) => w.seq <= this.#written);
+    this.#waiters = this.#waiters.filter((w) => w.seq > this.#written);
+    for (const waiter of ready) waiter.resolve();
   }
 
   async #failed(error: unknown, taken: Map<string, JobRuntime | null>): Promise<void> {

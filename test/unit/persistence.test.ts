@@ -135,3 +135,37 @@ describe('arguments that cannot be stored', () => {
     }
   });
 });
+
+describe('when schedule() resolves', () => {
+  it('resolves only once the job is in storage, so a crash right after cannot lose it', async () => {
+    const clock = createSimulatedClock(START);
+    const inner = memoryStorage();
+    let release: (() => void) | undefined;
+    const storage: Storage = {
+      ...inner,
+      write: (batch) =>
+        new Promise<void>((resolve) => {
+          release = () => void inner.write(batch).then(resolve);
+        }),
+    };
+    const app = createJobify({ clock, storage, logger: false });
+    const { add } = withAdd(app, clock);
+    await app.start();
+    try {
+      let resolved = false;
+      const scheduling = add
+        .schedule(1, 2)
+        .delay(MINUTE, { jobId: 'kept' })
+        .then(() => (resolved = true));
+      await clock.advance(0);
+      expect(release).toBeDefined();
+      expect(resolved).toBe(false);
+      expect(await storedIds(inner)).toEqual([]);
+      release?.();
+      await scheduling;
+      expect(await storedIds(inner)).toEqual(['kept']);
+    } finally {
+      await app.stop();
+    }
+  });
+});
