@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, expect } from 'vitest';
 import { namespaceKeyPattern } from '../../src/storage/redis/keys.js';
 import { redisStorage } from '../../src/storage/redis/redis-storage.js';
+import { deleteKeys, scanKeys } from '../support/redis.js';
 import { describeStorageConformance } from './storage-suite.js';
 
 // The real Redis, never a mock: the suite is about what the server actually keeps.
@@ -20,7 +21,10 @@ describeStorageConformance(
     return Promise.resolve({
       storage: redisStorage({ url }),
       reopen: () => Promise.resolve(redisStorage({ url })),
-      cleanup: () => deleteKeys([namespace, otherNamespace]),
+      cleanup: async () => {
+        for (const ns of [namespace, otherNamespace])
+          await deleteKeys(admin, namespaceKeyPattern(ns));
+      },
       namespace,
       otherNamespace,
     });
@@ -30,24 +34,6 @@ describeStorageConformance(
 
 afterAll(async () => {
   // Every case cleaned up after itself: nothing of this run is left behind.
-  expect(await scanAll(`{${runId}*`)).toEqual([]);
+  expect(await scanKeys(admin, `{${runId}*`)).toEqual([]);
   await admin.quit();
 });
-
-async function deleteKeys(namespaces: readonly string[]): Promise<void> {
-  for (const namespace of namespaces) {
-    const keys = await scanAll(namespaceKeyPattern(namespace));
-    if (keys.length > 0) await admin.del(...keys);
-  }
-}
-
-async function scanAll(pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-    found.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return found;
-}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { namespaceKeyPattern } from '../../src/storage/redis/keys.js';
+import { deleteKeys } from '../support/redis.js';
 import {
   type AppProcess,
   killApp,
@@ -53,13 +54,8 @@ async function createWorld(storage: 'file' | 'redis'): Promise<World> {
   return { dir, env: { STORAGE: 'redis', REDIS_URL, NAMESPACE: namespace } };
 }
 
-async function deleteNamespace(namespace: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', namespaceKeyPattern(namespace));
-    if (keys.length > 0) await admin.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+function deleteNamespace(namespace: string): Promise<void> {
+  return deleteKeys(admin, namespaceKeyPattern(namespace));
 }
 
 /** Starts a crash-app process of this case; its log is `<dir>/<phase>.log`. */

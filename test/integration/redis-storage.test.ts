@@ -8,6 +8,7 @@ import { createJobify, createSimulatedClock } from '../../src/index.js';
 import { namespaceKeyPattern, redisKeys } from '../../src/storage/redis/keys.js';
 import { redisStorage } from '../../src/storage/redis/redis-storage.js';
 import type { Storage, StoredJob, StorageWrite } from '../../src/storage/storage.js';
+import { deleteKeys, scanKeys } from '../support/redis.js';
 
 // Talks to the real Redis; every case works in a namespace of its own and removes it after.
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -23,7 +24,7 @@ beforeAll(() => admin.connect());
 afterEach(async () => {
   for (const storage of toClose.splice(0).reverse()) await storage.close();
   if (namespace === '') return;
-  for (const key of await scanAll(namespaceKeyPattern(namespace))) await admin.del(key);
+  await deleteKeys(admin, namespaceKeyPattern(namespace));
 });
 
 afterAll(() => admin.quit());
@@ -47,7 +48,7 @@ describe('redisStorage key layout', () => {
     await storage.write([put(job('a')), put(job('b'))]);
     await storage.setAside([{ job: job('b'), reason: 'test', at: 1 }]);
     const keys = redisKeys(namespace);
-    const found = await scanAll(`*${runId}*`);
+    const found = await scanKeys(admin, `*${runId}*`);
     expect(found.sort()).toEqual([keys.due, keys.events, keys.jobs, keys.setAside].sort());
     for (const key of found) expect(key.startsWith(`{${namespace}}:`)).toBe(true);
     expect(await admin.type(keys.jobs)).toBe('hash');
@@ -234,17 +235,6 @@ function job(id: string, dueAt = Date.UTC(2026, 0, 1), data = Uint8Array.of(1, 2
 
 function put(stored: StoredJob): StorageWrite {
   return { type: 'put', job: stored };
-}
-
-async function scanAll(pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-    found.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return found;
 }
 
 /** A TCP proxy to the test Redis that can be cut, to play an outage without touching Redis. */

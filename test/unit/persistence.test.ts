@@ -6,32 +6,8 @@ import {
   createSimulatedClock,
   memoryStorage,
 } from '../../src/index.js';
-import type { Jobify, SimulatedClock, Storage } from '../../src/index.js';
-
-const START = Date.UTC(2026, 0, 1);
-const MINUTE = 60_000;
-
-/** One clock and one storage shared by the app instances of a test, as across a restart. */
-function world() {
-  const clock = createSimulatedClock(START);
-  const storage = memoryStorage();
-  const newApp = () => createJobify({ clock, storage, logger: false });
-  return { clock, storage, newApp };
-}
-
-/** Registers an `add` task that records each call's arguments and time. */
-function withAdd(app: Jobify, clock: SimulatedClock) {
-  const calls: { args: number[]; at: number }[] = [];
-  const add = app.task(function add(a: number, b: number) {
-    calls.push({ args: [a, b], at: clock.now() });
-    return a + b;
-  });
-  return { add, calls };
-}
-
-async function storedIds(storage: Storage): Promise<string[]> {
-  return (await storage.load()).map((job) => job.id).sort();
-}
+import type { Storage } from '../../src/index.js';
+import { MINUTE, START, storedIds, withAdd, world } from '../support/restart.js';
 
 describe('what is persisted', () => {
   it('never stores durable: false jobs, and they do not come back', async () => {

@@ -1,46 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import {
-  JobStatus,
-  SmartRetry,
-  createJobify,
-  createRouter,
-  createSimulatedClock,
-  getJobContext,
-  memoryStorage,
-} from '../../src/index.js';
-import type { Jobify, SimulatedClock, Storage } from '../../src/index.js';
-
-const START = Date.UTC(2026, 0, 1);
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-
-/** One clock and one storage shared by the app instances of a test, as across a restart. */
-function world() {
-  const clock = createSimulatedClock(START);
-  const storage = memoryStorage();
-  const newApp = () => createJobify({ clock, storage, logger: false });
-  return { clock, storage, newApp };
-}
-
-/** Registers an `add` task that records each call's arguments and time. */
-function withAdd(app: Jobify, clock: SimulatedClock) {
-  const calls: { args: number[]; at: number }[] = [];
-  const add = app.task(function add(a: number, b: number) {
-    calls.push({ args: [a, b], at: clock.now() });
-    return a + b;
-  });
-  return { add, calls };
-}
+import { JobStatus, SmartRetry, createRouter, getJobContext } from '../../src/index.js';
+import type { Jobify } from '../../src/index.js';
+import { HOUR, MINUTE, START, storedIds, withAdd, world } from '../support/restart.js';
 
 /** Collects [jobId, result] of every job that succeeds on `app`. */
 function successes(app: Jobify): [string, unknown][] {
   const seen: [string, unknown][] = [];
   app.on('job.succeeded', (event) => void seen.push([event.jobId, event.result]));
   return seen;
-}
-
-async function storedIds(storage: Storage): Promise<string[]> {
-  return (await storage.load()).map((job) => job.id).sort();
 }
 
 describe('one-off jobs across a restart', () => {
