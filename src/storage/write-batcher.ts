@@ -139,10 +139,15 @@ export class WriteBatcher {
 
   #markWritten(seq: number): void {
     this.#written = Math.max(this.#written, seq);
-    if (this.#waiters.length === 0) return;
-    const ready = this.#waiters.filter((w) => w.seq <= this.#written);
-    this.#waiters = this.#waiters.filter((w) => w.seq > this.#written);
-    for (const waiter of ready) waiter.resolve();
+    // Waiters are queued in sequence order, so the ready ones are at the front.
+    let ready = 0;
+    while (
+      ready < this.#waiters.length &&
+      (this.#waiters[ready]?.seq ?? Infinity) <= this.#written
+    ) {
+      ready += 1;
+    }
+    for (const waiter of this.#waiters.splice(0, ready)) waiter.resolve();
   }
 
   async #failed(error: unknown, taken: Map<string, JobRuntime | null>): Promise<void> {
