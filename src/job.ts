@@ -7,6 +7,7 @@ import {
 } from './errors.js';
 import { FINISHED_STATUSES, type JobStatus } from './actors/job-machine.js';
 import type { JobRuntime } from './actors/job-runtime.js';
+import { persistedSnapshot } from './actors/job-transition.js';
 import { reviveError } from './internal/error-record.js';
 
 /**
@@ -74,7 +75,7 @@ export class Job<TResult = unknown> {
    */
   wait(): Promise<JobStatus> {
     if (this.isDone()) return Promise.resolve(this.status);
-    return this.#runtime.done.promise;
+    return this.#runtime.done;
   }
 
   /**
@@ -122,9 +123,12 @@ export class Job<TResult = unknown> {
     return this.#runtime.record.trigger.type === 'cron';
   }
 
-  /** The job actor's persisted XState snapshot (what storage keeps). */
+  /**
+   * The job's persisted XState snapshot: what `getPersistedSnapshot()` of a job machine
+   * actor in this state returns, so `createActor(jobMachine, { snapshot })` restores it.
+   */
   snapshot(): Snapshot<unknown> {
-    return this.#runtime.actor.getPersistedSnapshot();
+    return persistedSnapshot(this.#runtime);
   }
 
   toString(): string {

@@ -11,16 +11,10 @@ import type { SchedulePlan } from '../scheduling/schedule-builder.js';
 import type { Serializer } from '../serialization/serializer.js';
 import type { Storage } from '../storage/storage.js';
 import { WriteBatcher } from '../storage/write-batcher.js';
-import { type ClockActor, createClockActor } from './clock-actor.js';
-import type { JobRuntime } from './job-runtime.js';
+import { type Alarm, type ClockActor, createClockActor } from './clock-actor.js';
+import { JobRuntime } from './job-runtime.js';
 import { type RestoreReport, declarativeCronId, restoreJobs } from './restore.js';
-import {
-  DUE,
-  RESUME,
-  RouterSupervisor,
-  type SupervisorServices,
-  TIMEOUT,
-} from './router-supervisor.js';
+import { RouterSupervisor, type SupervisorServices } from './router-supervisor.js';
 import { scheduleJob } from './schedule-job.js';
 
 /** The root actor's lifecycle; router supervisors and job actors live in its system. */
@@ -55,13 +49,14 @@ export interface EngineConfig {
 export class Engine implements SupervisorServices {
   readonly app: Jobify;
   readonly clock: Clock;
-  readonly clockActor: ClockActor;
+  readonly clockActor: ClockActor<JobRuntime | Alarm>;
   readonly bus: EventBus;
   readonly writes: WriteBatcher;
   readonly logger: Logger;
   readonly tz: string;
   readonly storage: Storage;
   readonly persists: boolean;
+  readonly inspecting: boolean;
   readonly serializer: Serializer;
   readonly tasks: ReadonlyMap<string, Task>;
   /** Jobs that are pending, scheduled or running, by id. */
@@ -81,13 +76,21 @@ export class Engine implements SupervisorServices {
     this.tz = config.tz;
     this.storage = config.storage;
     this.persists = config.persists;
+    this.inspecting = config.inspect !== undefined;
     this.serializer = config.serializer;
     this.tasks = config.tasks;
     this.writes = new WriteBatcher(config.storage, config.serializer, config.logger);
-    this.clockActor = createClockActor({
+    this.clockActor = createClockActor<JobRuntime | Alarm>({
       clock: config.clock,
-      onDue: (key) => this.#onClock(key),
-      onError: (error, key) => this.logger.error({ err: error, key }, 'clock event failed'),
+      onDue: (entry) => {
+        if (entry instanceof JobRuntime) entry.supervisor.due(entry);
+        else entry.fire();
+      },
+      onError: (error, entry) =>
+        this.logger.error(
+          { err: error, jobId: entry instanceof JobRuntime ? entry.id : undefined },
+          'clock event failed',
+        ),
     });
     this.#root = createActor(appSupervisorMachine, {
       ...(config.inspect ? { inspect: config.inspect } : {}),
@@ -197,23 +200,5 @@ export class Engine implements SupervisorServices {
 
   #wakeIdle(): void {
     for (const wake of [...this.#idleWaiters]) wake();
-  }
-
-  #onClock(key: string): void {
-    const runtime = this.live.get(key.slice(1));
-    if (!runtime) return;
-    switch (key[0]) {
-      case DUE:
-        runtime.supervisor.due(runtime);
-        break;
-      case TIMEOUT:
-        runtime.supervisor.timedOut(runtime);
-        break;
-      case RESUME:
-        runtime.supervisor.resume(runtime);
-        break;
-      default:
-        this.logger.error({ key }, 'unknown clock key');
-    }
   }
 }

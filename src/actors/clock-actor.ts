@@ -1,22 +1,43 @@
 import type { Clock } from '../clock.js';
 import { invalidOption, toError } from '../errors.js';
-import { MinHeap } from '../internal/min-heap.js';
+import { IndexedHeap } from '../internal/indexed-heap.js';
+
+/**
+ * Something waiting on the clock: a job for its due time, or an alarm (a timeout). The
+ * clock keeps the entry object itself in its heap, so waiting costs no key string, map
+ * entry or wrapper per entry. The fields are the clock's; owners only read them.
+ *
+ * @example
+ * const entry: ClockEntry = { at: 0, seq: 0, slot: -1 };
+ * actor.schedule(entry, Date.now() + 1_000);
+ */
+export interface ClockEntry {
+  /** When the entry is due, epoch ms. */
+  at: number;
+  /** Scheduling order, which breaks ties between entries due at the same instant. */
+  seq: number;
+  /** Heap position; -1 when not waiting, {@link FIRING} while in the batch being fired. */
+  slot: number;
+}
+
+/** The `slot` of an entry taken out of the heap to fire in the current batch. */
+export const FIRING = -2;
 
 /**
  * Options of {@link createClockActor}.
  *
  * @example
- * const options: ClockActorOptions = { clock, onDue: (jobId) => supervisor.send(jobId, 'DUE') };
+ * const options: ClockActorOptions<ClockEntry> = { clock, onDue: (entry) => wake(entry) };
  */
-export interface ClockActorOptions {
+export interface ClockActorOptions<E extends ClockEntry> {
   clock: Clock;
-  /** Called for every key whose time has come, earliest first. */
-  onDue: (key: string) => void;
+  /** Called for every entry whose time has come, earliest first. */
+  onDue: (entry: E) => void;
   /**
    * Called when onDue throws (with the throw coerced into an Error); the loop goes on.
    * Without it, the error is rethrown from a microtask so that it is not lost.
    */
-  onError?: (error: unknown, key: string) => void;
+  onError?: (error: unknown, entry: E) => void;
   /**
    * Longest single timer; setTimeout caps at 2^31-1 ms (~24.8 days), so longer waits are re-armed in slices.
    * @default 2_147_483_647
@@ -25,41 +46,32 @@ export interface ClockActorOptions {
 }
 
 /**
- * The one timer of an app: keys (job ids) with due times, and a single armed timer for the
+ * The one timer of an app: entries with due times, and a single armed timer for the
  * earliest. Jobs never own timers.
  *
  * @example
- * const actor = createClockActor({ clock, onDue: (key) => console.log(key, 'is due') });
- * actor.schedule('job-1', clock.now() + 60_000);
+ * const actor = createClockActor({ clock, onDue: (entry) => console.log(entry, 'is due') });
+ * actor.schedule(entry, clock.now() + 60_000);
  * actor.start();
  */
-export interface ClockActor {
-  /** Sets (or moves) the due time of key. O(log n). */
-  schedule(key: string, at: number): void;
-  /** Forgets key; no-op when absent. */
-  cancel(key: string): void;
-  /** Due time of key, or undefined. */
-  dueAt(key: string): number | undefined;
-  /** Number of keys waiting. */
+export interface ClockActor<E extends ClockEntry> {
+  /** Sets (or moves) the due time of an entry. O(log n). */
+  schedule(entry: E, at: number): void;
+  /** Forgets an entry; no-op when it is not waiting. O(log n). */
+  cancel(entry: E): void;
+  /** Whether the entry is waiting (or about to fire in the current batch). */
+  isScheduled(entry: E): boolean;
+  /** Number of entries waiting. */
   readonly size: number;
   /** Starts arming the timer (before start(), schedule() only records). Idempotent. */
   start(): void;
-  /** Disarms the timer and forgets every key. Idempotent. */
+  /** Disarms the timer and forgets every entry. Idempotent. */
   stop(): void;
 }
 
-interface Entry {
-  readonly at: number;
-  readonly seq: number;
-  readonly key: string;
-  live: boolean;
-}
-
 const MAX_TIMER_MS = 2_147_483_647;
-/** Below this many heap entries, dead ones cost less than a rebuild. */
-const REBUILD_MIN_SIZE = 1024;
 
-function isEarlier(a: Entry, b: Entry): boolean {
+function isEarlier(a: ClockEntry, b: ClockEntry): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
@@ -71,37 +83,28 @@ function validateMaxTimerMs(value: number): number {
 }
 
 /**
- * Creates the clock actor of an app. Keys due at the same instant fire in the order they
- * were scheduled. A key that onDue schedules again, already due, fires on the next firing
- * (a 0 ms timer), never in the same loop.
+ * Creates the clock actor of an app. Entries due at the same instant fire in the order they
+ * were scheduled. An entry that onDue schedules again, already due, fires on the next
+ * firing (a 0 ms timer), never in the same loop.
  *
  * @example
  * const actor = createClockActor({ clock: createSystemClock(), onDue: wake, onError: log });
  * actor.start();
- * actor.schedule('job-1', Date.parse('2026-06-01T00:00:00Z'));
+ * actor.schedule(entry, Date.parse('2026-06-01T00:00:00Z'));
  */
-export function createClockActor(options: ClockActorOptions): ClockActor {
+export function createClockActor<E extends ClockEntry>(
+  options: ClockActorOptions<E>,
+): ClockActor<E> {
   const { clock, onDue, onError } = options;
   const maxTimerMs = validateMaxTimerMs(options.maxTimerMs ?? MAX_TIMER_MS);
-  // Rescheduled and cancelled entries stay in the heap, marked dead (lazy deletion), so the
-  // heap holds entries.size live entries plus the dead ones.
-  const entries = new Map<string, Entry>();
-  const heap = new MinHeap<Entry>(isEarlier);
-  const batch: Entry[] = [];
+  const heap = new IndexedHeap<E>(isEarlier);
+  const batch: E[] = [];
   let seq = 0;
   let generation = 0; // bumped by stop(), so a firing in progress drops its batch
   let started = false;
   let firing = false;
   let handle: unknown;
   let armedAt: number | undefined;
-
-  function peekLive(): Entry | undefined {
-    for (let head = heap.peek(); head !== undefined; head = heap.peek()) {
-      if (head.live) return head;
-      heap.pop();
-    }
-    return undefined;
-  }
 
   function disarm(): void {
     if (armedAt === undefined) return;
@@ -118,14 +121,9 @@ export function createClockActor(options: ClockActorOptions): ClockActor {
   }
 
   function armForHead(): void {
-    const head = peekLive();
+    const head = heap.peek();
     if (head === undefined) disarm();
     else if (armedAt === undefined || head.at < armedAt) armFor(head.at);
-  }
-
-  function compactIfMostlyDead(): void {
-    const dead = heap.size - entries.size;
-    if (heap.size > REBUILD_MIN_SIZE && dead > entries.size) heap.retain((e) => e.live);
   }
 
   function onTimer(): void {
@@ -133,14 +131,16 @@ export function createClockActor(options: ClockActorOptions): ClockActor {
     armedAt = undefined;
     const now = clock.now();
     // Collect first: what onDue schedules, even if already due, waits for the next firing.
-    for (let head = peekLive(); head !== undefined && head.at <= now; head = peekLive()) {
+    for (let head = heap.peek(); head !== undefined && head.at <= now; head = heap.peek()) {
+      heap.remove(head);
+      head.slot = FIRING;
       batch.push(head);
-      heap.pop();
     }
     firing = true;
     try {
       fireBatch();
     } finally {
+      for (const entry of batch) if (entry.slot === FIRING) entry.slot = -1;
       batch.length = 0;
       firing = false;
     }
@@ -151,22 +151,21 @@ export function createClockActor(options: ClockActorOptions): ClockActor {
     const startedIn = generation;
     for (const entry of batch) {
       if (generation !== startedIn) return;
-      if (!entry.live) continue; // cancelled or moved by an earlier onDue of this batch
-      entry.live = false;
-      entries.delete(entry.key);
+      if (entry.slot !== FIRING) continue; // cancelled or moved by an earlier onDue of this batch
+      entry.slot = -1;
       try {
-        onDue(entry.key);
+        onDue(entry);
       } catch (error) {
-        report(error, entry.key);
+        report(error, entry);
       }
     }
   }
 
-  function report(error: unknown, key: string): void {
+  function report(error: unknown, entry: E): void {
     let unreported = error;
     if (onError !== undefined) {
       try {
-        onError(toError(error), key);
+        onError(toError(error), entry);
         return;
       } catch (thrown) {
         unreported = thrown;
@@ -179,35 +178,30 @@ export function createClockActor(options: ClockActorOptions): ClockActor {
   }
 
   return {
-    schedule(key, at) {
+    schedule(entry, at) {
       if (typeof at !== 'number' || !Number.isFinite(at)) {
         throw invalidOption('at', 'a finite number of epoch ms', at);
       }
-      const previous = entries.get(key);
-      if (previous !== undefined) previous.live = false;
-      const entry: Entry = { at, seq: seq++, key, live: true };
-      entries.set(key, entry);
-      heap.push(entry);
-      compactIfMostlyDead();
+      entry.at = at;
+      entry.seq = seq++;
+      if (entry.slot >= 0) heap.update(entry);
+      else heap.push(entry);
       if (started && !firing && (armedAt === undefined || at < armedAt)) armFor(at);
     },
-    cancel(key) {
-      const entry = entries.get(key);
-      if (entry === undefined) return;
-      entry.live = false;
-      entries.delete(key);
+    cancel(entry) {
+      if (entry.slot === FIRING) {
+        entry.slot = -1;
+        return;
+      }
+      if (entry.slot < 0) return;
+      heap.remove(entry);
       // An armed timer for nothing would keep the process alive; otherwise an early
       // wake-up just re-arms, cheaper than re-arming on every cancel.
-      if (entries.size === 0) {
-        heap.clear();
-        disarm();
-      } else {
-        compactIfMostlyDead();
-      }
+      if (heap.size === 0) disarm();
     },
-    dueAt: (key) => entries.get(key)?.at,
+    isScheduled: (entry) => entry.slot >= 0 || entry.slot === FIRING,
     get size() {
-      return entries.size;
+      return heap.size;
     },
     start() {
       if (started) return;
@@ -215,12 +209,29 @@ export function createClockActor(options: ClockActorOptions): ClockActor {
       armForHead();
     },
     stop() {
-      if (!started && entries.size === 0) return;
+      if (!started && heap.size === 0) return;
       started = false;
       generation++;
       disarm();
-      entries.clear();
       heap.clear();
     },
   };
+}
+
+/**
+ * A clock entry that calls `fire` when due: a timeout of an attempt, or the resumption of
+ * a run interrupted by a crash.
+ *
+ * @example
+ * actor.schedule(new Alarm(() => console.log('time is up')), clock.now() + 5_000);
+ */
+export class Alarm implements ClockEntry {
+  at = 0;
+  seq = 0;
+  slot = -1;
+  readonly fire: () => void;
+
+  constructor(fire: () => void) {
+    this.fire = fire;
+  }
 }

@@ -146,12 +146,83 @@ function countFinalRun(record: JobRecord, failed: boolean): JobRecord {
   };
 }
 
+type Guard = (context: JobRecord, event: JobEvent) => boolean;
+type Reducer = (context: JobRecord, event: JobEvent) => JobRecord;
+
+/**
+ * The job machine's guards as plain functions of (context, event). XState calls them
+ * through {@link jobMachine}; the engine's interpreter (`job-transition.ts`) calls them
+ * directly, so both decide every transition with the same code.
+ */
+export const jobGuards = {
+  hasNext: (context) => context.next !== undefined,
+  retryGranted: (_, event) => event.type === 'FAIL' && event.retryAt !== undefined,
+  cronContinues: (context, event) =>
+    (event.type === 'SUCCEED' || event.type === 'FAIL') &&
+    event.nextAt !== undefined &&
+    cronOf(context) !== undefined &&
+    !reachedMaxRuns(context),
+  cronExhaustedByFailures: (context) => {
+    const cron = cronOf(context);
+    // max runs is checked first: a cron's last allowed run ends with that run's status.
+    return (
+      cron !== undefined &&
+      !reachedMaxRuns(context) &&
+      cron.failureCount + 1 >= cron.cron.maxFailures
+    );
+  },
+  timedOut: (_, event) => event.type === 'FAIL' && event.timedOut,
+} satisfies Record<string, Guard>;
+
+/**
+ * The job machine's actions, each a pure reducer returning the whole next context (never
+ * a partial one: XState's `assign` merges, the interpreter replaces, and both must agree).
+ */
+export const jobReducers = {
+  schedule: (context, event) =>
+    event.type === 'SCHEDULE' ? applySchedule(context, event) : context,
+  deferSchedule: (context, event) =>
+    event.type === 'SCHEDULE'
+      ? { ...context, next: { args: event.args, trigger: event.trigger, execAt: event.execAt } }
+      : context,
+  applyNext: (context) => (context.next ? applySchedule(context, context.next) : context),
+  recordError: (context, event) =>
+    event.type === 'FAIL' ? { ...context, lastError: event.error } : context,
+  retry: (context, event) =>
+    event.type === 'FAIL' && event.retryAt !== undefined
+      ? { ...context, execAt: event.retryAt, attempt: context.attempt + 1 }
+      : context,
+  advanceAfterSuccess: (context, event) =>
+    event.type === 'SUCCEED' ? advanceCron(context, event, false) : context,
+  advanceAfterFailure: (context, event) =>
+    event.type === 'FAIL' ? advanceCron(context, event, true) : context,
+  countSuccess: (context) => countFinalRun(context, false),
+  countFailure: (context) => countFinalRun(context, true),
+} satisfies Record<string, Reducer>;
+
+export type JobGuardName = keyof typeof jobGuards;
+export type JobReducerName = keyof typeof jobReducers;
+
+function mapValues<T extends Record<string, unknown>, R>(
+  source: T,
+  fn: (value: T[keyof T]) => R,
+): { [K in keyof T]: R } {
+  const out = {} as { [K in keyof T]: R };
+  for (const key of Object.keys(source) as (keyof T)[]) out[key] = fn(source[key]);
+  return out;
+}
+
 /**
  * The lifecycle of one job. It holds data only and never owns timers: due times and
  * timeouts arrive as `DUE` / `TIMEOUT` events from the app's clock actor, because XState
  * does not persist delayed events and a restored job would otherwise hang. Outcomes of a
  * run arrive as `SUCCEED` / `FAIL`; a retry or the next cron occurrence is the transition
- * running → scheduled, so it is part of the persisted snapshot.
+ * running → scheduled, so it is part of the persisted state.
+ *
+ * This machine is the specification of a job's lifecycle. The engine runs it through its
+ * own interpreter of this same definition (one actor per job would cost ~18 µs and ~2 KB
+ * each); with the `inspect` option, every job also gets a real actor of this machine,
+ * driven by the same events, so an inspector sees XState's own events.
  *
  * @example
  * const actor = createActor(jobMachine, { input: record }).start();
@@ -162,54 +233,17 @@ export const jobMachine = setup({
     events: {} as JobEvent,
     input: {} as JobRecord,
   },
-  guards: {
-    hasNext: ({ context }) => context.next !== undefined,
-    retryGranted: ({ event }) => event.type === 'FAIL' && event.retryAt !== undefined,
-    cronContinues: ({ context, event }) =>
-      (event.type === 'SUCCEED' || event.type === 'FAIL') &&
-      event.nextAt !== undefined &&
-      cronOf(context) !== undefined &&
-      !reachedMaxRuns(context),
-    cronExhaustedByFailures: ({ context }) => {
-      const cron = cronOf(context);
-      // max runs is checked first: a cron's last allowed run ends with that run's status.
-      return (
-        cron !== undefined &&
-        !reachedMaxRuns(context) &&
-        cron.failureCount + 1 >= cron.cron.maxFailures
-      );
-    },
-    timedOut: ({ event }) => event.type === 'FAIL' && event.timedOut,
-  },
-  actions: {
-    schedule: assign(({ context, event }) =>
-      event.type === 'SCHEDULE' ? applySchedule(context, event) : context,
+  guards: mapValues(
+    jobGuards as Record<JobGuardName, Guard>,
+    (guard) =>
+      ({ context, event }: { context: JobRecord; event: JobEvent }) =>
+        guard(context, event),
+  ),
+  actions: mapValues(jobReducers as Record<JobReducerName, Reducer>, (reduce) =>
+    assign<JobRecord, JobEvent, undefined, JobEvent, never>(({ context, event }) =>
+      reduce(context, event),
     ),
-    deferSchedule: assign(({ context, event }) =>
-      event.type === 'SCHEDULE'
-        ? { ...context, next: { args: event.args, trigger: event.trigger, execAt: event.execAt } }
-        : context,
-    ),
-    applyNext: assign(({ context }) =>
-      context.next ? applySchedule(context, context.next) : context,
-    ),
-    recordError: assign(({ context, event }) =>
-      event.type === 'FAIL' ? { ...context, lastError: event.error } : context,
-    ),
-    retry: assign(({ context, event }) =>
-      event.type === 'FAIL' && event.retryAt !== undefined
-        ? { ...context, execAt: event.retryAt, attempt: context.attempt + 1 }
-        : context,
-    ),
-    advanceAfterSuccess: assign(({ context, event }) =>
-      event.type === 'SUCCEED' ? advanceCron(context, event, false) : context,
-    ),
-    advanceAfterFailure: assign(({ context, event }) =>
-      event.type === 'FAIL' ? advanceCron(context, event, true) : context,
-    ),
-    countSuccess: assign(({ context }) => countFinalRun(context, false)),
-    countFailure: assign(({ context }) => countFinalRun(context, true)),
-  },
+  ),
 }).createMachine({
   id: 'job',
   initial: 'pending',

@@ -1,12 +1,11 @@
-import type { Snapshot } from 'xstate';
 import { toError } from '../errors.js';
 import type { Task } from '../routing/task.js';
 import { Cron } from '../scheduling/cron.js';
 import { applyMisfire } from '../scheduling/misfire.js';
-import type { SetAsideJob, StoredJob } from '../storage/storage.js';
-import { RECORD_FORMAT, type StoredEnvelope } from '../storage/write-batcher.js';
+import { decodeJob } from '../storage/job-codec.js';
+import type { SetAsideJob } from '../storage/storage.js';
 import type { Engine } from './app-supervisor.js';
-import type { JobRecord } from './job-machine.js';
+import type { JobState } from './job-transition.js';
 
 /** Prefix of the ids of declarative crons (the task option `cron`). */
 export const DECLARATIVE_CRON_PREFIX = 'cron:';
@@ -20,12 +19,6 @@ export interface RestoreReport {
   readonly restored: number;
   readonly setAside: number;
   readonly removed: number;
-}
-
-interface PersistedJobSnapshot {
-  readonly status: string;
-  readonly value: string;
-  readonly context: JobRecord;
 }
 
 /**
@@ -63,13 +56,8 @@ export async function restoreJobs(engine: Engine): Promise<RestoreReport> {
       continue;
     }
     try {
-      const snapshot = withMisfire(decodeSnapshot(engine, job), now, engine.tz);
-      engine.live.set(
-        job.id,
-        engine
-          .supervisorFor(task)
-          .restoreJob(task, snapshot as unknown as Snapshot<unknown>, snapshot.context),
-      );
+      const { status, record } = withMisfire(decodeJob(job, engine.serializer), now, engine.tz);
+      engine.live.set(job.id, engine.supervisorFor(task).restoreJob(task, status, record));
       restored += 1;
     } catch (error) {
       setAside.push({ job, reason: `cannot be restored: ${toError(error).message}`, at: now });
@@ -87,41 +75,18 @@ export async function restoreJobs(engine: Engine): Promise<RestoreReport> {
   return report;
 }
 
-function decodeSnapshot(engine: Engine, job: StoredJob): PersistedJobSnapshot {
-  const envelope = engine.serializer.decode(job.data) as Partial<StoredEnvelope> | undefined;
-  if (envelope?.v !== RECORD_FORMAT) {
-    throw new Error(`unknown record format ${String(envelope?.v)} (expected ${RECORD_FORMAT})`);
-  }
-  const snapshot = envelope.snapshot as Partial<PersistedJobSnapshot> | undefined;
-  const context = snapshot?.context;
-  if (
-    snapshot?.status !== 'active' ||
-    (snapshot.value !== 'scheduled' && snapshot.value !== 'running') ||
-    context?.id !== job.id ||
-    !Array.isArray(context.args)
-  ) {
-    throw new Error('the snapshot is not a live job');
-  }
-  return snapshot as PersistedJobSnapshot;
-}
-
 /** An overdue cron occurrence (not a pending retry) moves as its misfire policy says. */
-function withMisfire(
-  snapshot: PersistedJobSnapshot,
-  now: number,
-  tz: string,
-): PersistedJobSnapshot {
-  const record = snapshot.context;
+function withMisfire(state: JobState, now: number, tz: string): JobState {
+  const { record } = state;
   const { trigger } = record;
-  if (snapshot.value !== 'scheduled' || trigger.type !== 'cron' || record.attempt > 1)
-    return snapshot;
-  if (record.execAt >= now) return snapshot;
+  if (state.status !== 'scheduled' || trigger.type !== 'cron' || record.attempt > 1) return state;
+  if (record.execAt >= now) return state;
   const cron = Cron.fromSpec(trigger.cron);
   const execAt = applyMisfire(record.execAt, now, cron.misfirePolicy, (after) =>
     cron.nextAfter(after, tz),
   );
   return {
-    ...snapshot,
-    context: { ...record, execAt, trigger: { ...trigger, occurrence: execAt } },
+    status: state.status,
+    record: { ...record, execAt, trigger: { ...trigger, occurrence: execAt } },
   };
 }

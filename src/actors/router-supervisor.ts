@@ -1,18 +1,19 @@
 import type { Logger } from 'pino';
-import { type AnyActorRef, type Snapshot, createActor, setup } from 'xstate';
+import { type AnyActorRef, createActor, setup } from 'xstate';
 import type { Clock } from '../clock.js';
 import { type JobContext, runInJobContext } from '../context.js';
 import { JobCancelledError, JobTimeoutError, toError } from '../errors.js';
 import type { Jobify } from '../app.js';
 import { toErrorRecord } from '../internal/error-record.js';
-import { type BoundExecution, bindExecution, buildPipeline } from '../middleware/pipeline.js';
+import { Execution, ExecutionContext, executionOf } from '../middleware/execution.js';
+import { buildPipeline } from '../middleware/pipeline.js';
 import type { TimeoutHooks } from '../middleware/timeout-layer.js';
 import { compose } from '../middleware/compose.js';
 import type { OuterContext, OuterMiddleware } from '../middleware/types.js';
 import type { RouterBase } from '../routing/router.js';
 import type { Task } from '../routing/task.js';
 import { nextRunAt } from '../scheduling/cron.js';
-import type { ClockActor } from './clock-actor.js';
+import { Alarm, type ClockActor } from './clock-actor.js';
 import {
   type JobEvent,
   type JobRecord,
@@ -21,6 +22,7 @@ import {
   jobMachine,
 } from './job-machine.js';
 import { JobRuntime, type Outcome } from './job-runtime.js';
+import { persistedSnapshot, transitionJob } from './job-transition.js';
 import { emitStarted, emitTransition } from './transition-events.js';
 import type { EventBus } from '../events.js';
 import type { WriteBatcher } from '../storage/write-batcher.js';
@@ -29,27 +31,24 @@ import type { WriteBatcher } from '../storage/write-batcher.js';
 export interface SupervisorServices {
   readonly app: Jobify;
   readonly clock: Clock;
-  readonly clockActor: ClockActor;
+  readonly clockActor: ClockActor<JobRuntime | Alarm>;
   readonly bus: EventBus;
   readonly writes: WriteBatcher;
   readonly logger: Logger;
   readonly tz: string;
   /** False when the app was made with `storage: false`. */
   readonly persists: boolean;
+  /** True when the app has an `inspect` observer: every job then gets a mirror actor. */
+  readonly inspecting: boolean;
   /** True once stop() began: failures of interrupted runs are not recorded. */
   readonly stopping: boolean;
   /** Called when a job reaches a final status. */
   jobFinished(runtime: JobRuntime): void;
 }
 
-/** Clock keys: one letter for the kind of event, then the job id. */
-export const DUE = 'd';
-export const TIMEOUT = 't';
-export const RESUME = 'r';
-
 /**
- * The router supervisor's own lifecycle. It is the XState parent of every job actor of
- * its router, so an inspector attached to the app sees the whole tree.
+ * The router supervisor's own lifecycle. It is the XState parent of every inspected job
+ * actor of its router, so an inspector attached to the app sees the whole tree.
  */
 export const routerSupervisorMachine = setup({
   types: { input: {} as { router: string }, context: {} as { router: string } },
@@ -63,9 +62,9 @@ export const routerSupervisorMachine = setup({
 type RunResult = { ok: true; value: unknown } | { ok: false; error: Error };
 
 /**
- * Creates and owns the job actors of one router: it drives them with events, and does
- * what a transition implies — arm the clock, persist the snapshot, run the task through
- * the pipeline, tell waiters and listeners.
+ * Owns the jobs of one router: it moves each through the job machine, and does what a
+ * transition implies — arm the clock, persist the state, run the task through the
+ * pipeline, tell waiters and listeners.
  */
 export class RouterSupervisor {
   readonly router: RouterBase;
@@ -74,7 +73,7 @@ export class RouterSupervisor {
   readonly #lineage: readonly RouterBase[];
   readonly #pipelines = new Map<Task, (ctx: JobContext) => Promise<unknown>>();
   /** Attempts in flight, each with the promise that settles when its outcome is handled. */
-  readonly #inFlight = new Map<BoundExecution, Promise<void>>();
+  readonly #inFlight = new Map<Execution, Promise<void>>();
   readonly #timeoutHooks: TimeoutHooks;
   #outerLayers: OuterMiddleware[] | undefined;
 
@@ -87,47 +86,70 @@ export class RouterSupervisor {
       input: { router: router.fullPrefix },
     }).start();
     this.#timeoutHooks = {
-      armTimeout: (ctx, ms) =>
-        services.clockActor.schedule(TIMEOUT + ctx.job.id, services.clock.now() + ms),
-      disarmTimeout: (ctx) => services.clockActor.cancel(TIMEOUT + ctx.job.id),
+      armTimeout: (ctx, ms) => {
+        const { alarm } = executionOf(ctx);
+        if (alarm) services.clockActor.schedule(alarm, services.clock.now() + ms);
+      },
+      disarmTimeout: (ctx) => {
+        const { alarm } = executionOf(ctx);
+        if (alarm) services.clockActor.cancel(alarm);
+      },
     };
   }
 
-  /** A new job actor in `pending`, owned by this supervisor. */
+  /** A new job in `pending`, owned by this supervisor. */
   createJob(task: Task, record: JobRecord): JobRuntime {
-    const actor = createActor(jobMachine, { parent: this.ref, id: record.id, input: record });
-    return new JobRuntime({ id: record.id, task, supervisor: this, actor: actor.start() });
+    const runtime = new JobRuntime({ task, supervisor: this, status: 'pending', record });
+    if (this.#services.inspecting) {
+      runtime.mirror = createActor(jobMachine, { parent: this.ref, id: record.id, input: record });
+      runtime.mirror.start();
+    }
+    return runtime;
   }
 
-  /** A job actor rebuilt from its persisted snapshot; a run that was in flight runs again. */
-  restoreJob(task: Task, snapshot: Snapshot<unknown>, record: JobRecord): JobRuntime {
-    const { id } = record;
-    const actor = createActor(jobMachine, { parent: this.ref, id, snapshot, input: record });
-    const runtime = new JobRuntime({ id, task, supervisor: this, actor: actor.start() });
+  /** A job brought back from storage; a run that was in flight runs again. */
+  restoreJob(task: Task, status: JobStatus, record: JobRecord): JobRuntime {
+    const runtime = new JobRuntime({ task, supervisor: this, status, record });
     runtime.inStore = true;
-    const { clockActor } = this.#services;
-    if (runtime.status === 'scheduled') clockActor.schedule(DUE + id, runtime.record.execAt);
-    if (runtime.status === 'running') {
+    if (this.#services.inspecting) {
+      const snapshot = persistedSnapshot(runtime);
+      runtime.mirror = createActor(jobMachine, {
+        parent: this.ref,
+        id: record.id,
+        snapshot,
+        input: record,
+      });
+      runtime.mirror.start();
+    }
+    const { clockActor, clock } = this.#services;
+    if (status === 'scheduled') clockActor.schedule(runtime, record.execAt);
+    if (status === 'running') {
       runtime.recovered = true;
-      clockActor.schedule(RESUME + id, this.#services.clock.now());
+      clockActor.schedule(new Alarm(() => this.resume(runtime)), clock.now());
     }
     return runtime;
   }
 
   /** Sends an event and carries out what the transition implies. */
   send(runtime: JobRuntime, event: JobEvent, run?: Outcome): void {
+    const next = transitionJob(runtime, event);
+    runtime.mirror?.send(event);
+    if (next === undefined) return;
     const from = runtime.status;
-    const before = runtime.record;
-    runtime.actor.send(event);
-    const to = runtime.status;
-    if (from === to && runtime.record === before) return;
+    runtime.status = next.status;
+    runtime.record = next.record;
+    this.#checkMirror(runtime);
     this.#afterTransition(runtime, from, event, run);
+  }
+
+  /** Whether any outer middleware applies to this router's tasks. */
+  get hasOuterMiddleware(): boolean {
+    return this.#outer().length > 0;
   }
 
   /** Runs outer middleware (app first, then routers from the outermost) around `terminal`. */
   runOuter(ctx: OuterContext, terminal: () => Promise<void>): Promise<void> {
-    this.#outerLayers ??= this.#lineage.flatMap((node) => node.outerMiddleware);
-    return compose(this.#outerLayers, terminal)(ctx);
+    return compose(this.#outer(), terminal)(ctx);
   }
 
   /** The clock says the job is due. */
@@ -136,10 +158,10 @@ export class RouterSupervisor {
   }
 
   /** The clock says the attempt's time is up. */
-  timedOut(runtime: JobRuntime): void {
-    if (runtime.status !== 'running') return;
+  timedOut(runtime: JobRuntime, execution: Execution): void {
+    if (runtime.status !== 'running' || runtime.execution !== execution) return;
     this.send(runtime, { type: 'TIMEOUT' });
-    runtime.execution?.onTimeout?.();
+    execution.onTimeout?.();
   }
 
   /** Runs a job restored in `running` (it was interrupted), once the clock has started. */
@@ -154,24 +176,39 @@ export class RouterSupervisor {
     const execution = runtime.execution;
     runtime.execution = undefined;
     this.send(runtime, { type: 'CANCEL' }, { status: 'cancelled', reason });
-    execution?.controller.abort(new JobCancelledError(runtime.id, reason));
+    execution?.abort(new JobCancelledError(runtime.id, reason));
     await this.#services.writes.settled();
     return true;
   }
 
   /** Aborts every attempt in flight and waits for them to settle. */
   async stop(reason: Error): Promise<void> {
-    for (const execution of this.#inFlight.keys()) execution.controller.abort(reason);
+    for (const execution of this.#inFlight.keys()) execution.abort(reason);
     await Promise.allSettled([...this.#inFlight.values()]);
     this.ref.send({ type: 'STOP' });
+  }
+
+  #outer(): OuterMiddleware[] {
+    return (this.#outerLayers ??= this.#lineage.flatMap((node) => node.outerMiddleware));
+  }
+
+  /** The mirror actor is the reference: should the two ever disagree, say so loudly. */
+  #checkMirror(runtime: JobRuntime): void {
+    const mirrored = runtime.mirror?.getSnapshot().value;
+    if (mirrored !== undefined && mirrored !== runtime.status) {
+      this.#services.logger.error(
+        { jobId: runtime.id, status: runtime.status, mirrored },
+        'jobify internal error: the job machine interpreter and XState disagree',
+      );
+    }
   }
 
   #afterTransition(runtime: JobRuntime, from: JobStatus, event: JobEvent, run?: Outcome): void {
     const services = this.#services;
     const to = runtime.status;
     const record = runtime.record;
-    if (to === 'scheduled') services.clockActor.schedule(DUE + runtime.id, record.execAt);
-    else if (from === 'scheduled') services.clockActor.cancel(DUE + runtime.id);
+    if (to === 'scheduled') services.clockActor.schedule(runtime, record.execAt);
+    else if (from === 'scheduled') services.clockActor.cancel(runtime);
     const finished = FINISHED_STATUSES.has(to);
     if (services.persists && runtime.task.options.durable && to !== 'pending') {
       if (finished) services.writes.remove(runtime);
@@ -191,7 +228,6 @@ export class RouterSupervisor {
       now: services.clock.now(),
     });
     if (to === 'running' && event.type === 'DUE') this.#startExecution(runtime);
-    // A finished job actor is done; it holds no timers, so nothing needs stopping.
     if (finished) services.jobFinished(runtime);
   }
 
@@ -205,40 +241,36 @@ export class RouterSupervisor {
   }
 
   #startExecution(runtime: JobRuntime): void {
-    const record = runtime.record;
-    const execution: BoundExecution = { controller: new AbortController(), args: record.args };
+    const { task, record } = runtime;
+    const services = this.#services;
+    const execution = new Execution(record.args);
+    if (task.options.timeout !== undefined) {
+      execution.alarm = new Alarm(() => this.timedOut(runtime, execution));
+    }
     runtime.execution = execution;
-    const ctx = this.#contextFor(runtime, execution);
-    bindExecution(ctx, execution);
-    const pipeline = this.#pipelineFor(runtime.task);
+    const ctx = new ExecutionContext(
+      {
+        job: runtime.handle,
+        taskName: task.name,
+        app: services.app,
+        state: this.router.state,
+        options: task.options,
+        attempt: record.attempt,
+        recovered: runtime.recovered,
+        appLogger: services.logger,
+      },
+      execution,
+    );
+    const pipeline = this.#pipelineFor(task);
     const done = runInJobContext(ctx, () => pipeline(ctx)).then(
       (value) => this.#finishRun(runtime, execution, { ok: true, value }),
       (error: unknown) => this.#finishRun(runtime, execution, { ok: false, error: toError(error) }),
     );
     this.#inFlight.set(execution, done);
-    void done.finally(() => this.#inFlight.delete(execution));
   }
 
-  #contextFor(runtime: JobRuntime, execution: BoundExecution): JobContext {
-    const services = this.#services;
-    const { task } = runtime;
-    let logger: Logger | undefined;
-    return {
-      job: runtime.handle,
-      app: services.app,
-      state: this.router.state,
-      requestState: {},
-      options: task.options,
-      attempt: runtime.record.attempt,
-      signal: execution.controller.signal,
-      recovered: runtime.recovered,
-      get logger() {
-        return (logger ??= services.logger.child({ jobId: runtime.id, task: task.name }));
-      },
-    };
-  }
-
-  #finishRun(runtime: JobRuntime, execution: BoundExecution, result: RunResult): void {
+  #finishRun(runtime: JobRuntime, execution: Execution, result: RunResult): void {
+    this.#inFlight.delete(execution);
     if (runtime.execution !== execution) return; // cancelled meanwhile
     runtime.execution = undefined;
     runtime.recovered = false;

@@ -11,7 +11,7 @@ import type { JobRuntime } from './job-runtime.js';
 
 /**
  * Creates or replaces a job: resolves its id, works out its trigger and due time, runs the
- * outer middleware, and — if they call `next` — sends SCHEDULE to the job actor (which
+ * outer middleware (if any), and — if they call `next` — sends SCHEDULE to the job (which
  * arms the clock and persists it). A dropped new job ends `cancelled`.
  */
 export async function scheduleJob(engine: Engine, plan: SchedulePlan): Promise<Job> {
@@ -37,25 +37,11 @@ export async function scheduleJob(engine: Engine, plan: SchedulePlan): Promise<J
   if (!existing) engine.live.set(id, runtime); // reserves the id while outer middleware runs
 
   const durable = task.options.durable && engine.persists;
-  const ctx: OuterContext = {
-    job: runtime.handle,
-    trigger,
-    args: [...plan.args],
-    task,
-    state: supervisor.router.state,
-    force: plan.force,
-    replace: plan.replace,
-    durable,
-    requestState: {},
-  };
   let scheduled = false;
   try {
-    await supervisor.runOuter(ctx, () => {
-      if (durable) assertStorableArgs(task.name, ctx.args);
-      supervisor.send(runtime, { type: 'SCHEDULE', args: ctx.args, trigger, execAt });
-      scheduled = true;
-      return Promise.resolve();
-    });
+    scheduled = supervisor.hasOuterMiddleware
+      ? await scheduleThroughOuter(runtime, plan, { trigger, execAt, durable })
+      : scheduleNow(runtime, plan.args, { trigger, execAt, durable });
   } finally {
     if (!scheduled && !existing) {
       await supervisor.cancel(runtime, 'outer middleware dropped it before it was scheduled');
@@ -66,6 +52,54 @@ export async function scheduleJob(engine: Engine, plan: SchedulePlan): Promise<J
   if (scheduled && durable) await engine.writes.persisted();
   return runtime.handle;
 }
+
+interface Planned {
+  readonly trigger: Trigger;
+  readonly execAt: number;
+  readonly durable: boolean;
+}
+
+/** Sends SCHEDULE with the final arguments (checked first when the job will be stored). */
+function scheduleNow(runtime: JobRuntime, args: readonly unknown[], planned: Planned): boolean {
+  const { trigger, execAt, durable } = planned;
+  if (durable) assertStorableArgs(runtime.task.name, args);
+  runtime.supervisor.send(runtime, {
+    type: 'SCHEDULE',
+    args: args.length === 0 ? NO_ARGS : args,
+    trigger,
+    execAt,
+  });
+  return true;
+}
+
+/** Runs outer middleware around {@link scheduleNow}; false when they do not call `next`. */
+async function scheduleThroughOuter(
+  runtime: JobRuntime,
+  plan: SchedulePlan,
+  planned: Planned,
+): Promise<boolean> {
+  const { task, supervisor } = runtime;
+  const ctx: OuterContext = {
+    job: runtime.handle,
+    trigger: planned.trigger,
+    args: [...plan.args],
+    task,
+    state: supervisor.router.state,
+    force: plan.force,
+    replace: plan.replace,
+    durable: planned.durable,
+    requestState: {},
+  };
+  let scheduled = false;
+  await supervisor.runOuter(ctx, () => {
+    scheduled = scheduleNow(runtime, ctx.args, planned);
+    return Promise.resolve();
+  });
+  return scheduled;
+}
+
+/** Arguments of jobs that take none: one shared array instead of one per job. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /** An identical schedule with identical arguments changes nothing (unless `force`). */
 function isUnchanged(existing: JobRuntime, plan: SchedulePlan): boolean {

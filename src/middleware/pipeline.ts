@@ -1,31 +1,13 @@
 import type { JobContext } from '../context.js';
-import type { Execution } from '../actors/job-runtime.js';
 import type { RouterBase } from '../routing/router.js';
 import type { Task } from '../routing/task.js';
 import type { ErrorClass } from '../scheduling/retry.js';
 import { compose } from './compose.js';
+import { executionOf } from './execution.js';
 import { exceptionLayer } from './exception-handlers.js';
 import { retryLayer } from './retry-layer.js';
 import { timeoutLayer, type TimeoutHooks } from './timeout-layer.js';
 import type { ExceptionHandler, Middleware } from './types.js';
-
-/** An execution in flight, with the arguments its task is called with. */
-export interface BoundExecution extends Execution {
-  readonly args: readonly unknown[];
-}
-
-const executions = new WeakMap<JobContext, BoundExecution>();
-
-/** Links a context to its execution, for the built-in layers. */
-export function bindExecution(ctx: JobContext, execution: BoundExecution): void {
-  executions.set(ctx, execution);
-}
-
-export function executionOf(ctx: JobContext): BoundExecution {
-  const execution = executions.get(ctx);
-  if (!execution) throw new Error('jobify internal error: context without execution');
-  return execution;
-}
 
 /**
  * Handlers for a task, merged so that for one error class the task beats its router, a

@@ -1,5 +1,5 @@
 import type { SmartRetry } from '../scheduling/retry.js';
-import { executionOf } from './pipeline.js';
+import { executionOf } from './execution.js';
 import type { Middleware } from './types.js';
 
 /**
@@ -13,9 +13,10 @@ export function retryLayer(policy: SmartRetry): Middleware {
     try {
       return await next();
     } catch (error) {
-      if (!ctx.signal.aborted || isTimeout(ctx.signal)) {
+      const execution = executionOf(ctx);
+      if (!execution.aborted || isTimeout(execution.reason)) {
         if (policy.shouldRetry(error, ctx.attempt)) {
-          executionOf(ctx).retryDelay = policy.computeDelay(ctx.attempt);
+          execution.retryDelay = policy.computeDelay(ctx.attempt);
         }
       }
       throw error;
@@ -24,6 +25,6 @@ export function retryLayer(policy: SmartRetry): Middleware {
 }
 
 /** An attempt aborted by its own timeout may be retried; one aborted by cancel or stop not. */
-function isTimeout(signal: AbortSignal): boolean {
-  return (signal.reason as { code?: unknown } | undefined)?.code === 'JOB_TIMEOUT';
+function isTimeout(reason: unknown): boolean {
+  return (reason as { code?: unknown } | undefined)?.code === 'JOB_TIMEOUT';
 }

@@ -1,6 +1,6 @@
 import type { JobContext } from '../context.js';
 import { JobTimeoutError } from '../errors.js';
-import { executionOf } from './pipeline.js';
+import { executionOf } from './execution.js';
 import type { Middleware } from './types.js';
 
 /** How the timeout layer asks the app's clock actor for a TIMEOUT event. */
@@ -20,14 +20,14 @@ export function timeoutLayer(ms: number, hooks: TimeoutHooks): Middleware {
       const execution = executionOf(ctx);
       execution.onTimeout = () => {
         const error = new JobTimeoutError(ctx.job.id, ms);
-        execution.controller.abort(error);
+        execution.abort(error);
         reject(error);
       };
       hooks.armTimeout(ctx, ms);
       next()
         .then(resolve, reject)
         .finally(() => {
-          delete execution.onTimeout;
+          execution.onTimeout = undefined;
           hooks.disarmTimeout(ctx);
         });
     });

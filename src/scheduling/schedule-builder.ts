@@ -25,6 +25,9 @@ export type When =
   | { readonly type: 'at'; readonly at: number }
   | { readonly type: 'cron'; readonly cron: Cron };
 
+/** "As soon as possible" has no fields, so every push shares this one object. */
+const NOW: When = Object.freeze({ type: 'push' });
+
 /** One scheduling request. */
 export interface SchedulePlan {
   readonly task: Task;
@@ -56,7 +59,7 @@ export class ScheduleBuilder<TResult> {
 
   /** Runs as soon as possible, under a new id. */
   push(): Promise<Job<TResult>> {
-    return this.#submit({ type: 'push' }, {});
+    return this.#submit(NOW, {});
   }
 
   /** Runs `ms` milliseconds from now. */

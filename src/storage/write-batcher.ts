@@ -1,32 +1,8 @@
 import type { Logger } from 'pino';
 import type { JobRuntime } from '../actors/job-runtime.js';
 import type { Serializer } from '../serialization/serializer.js';
-import type { Storage, StoredJob, StorageWrite } from './storage.js';
-
-/** Version of the stored record layout; bumped when the snapshot shape changes. */
-export const RECORD_FORMAT = 1;
-
-/** The envelope around a persisted snapshot. */
-export interface StoredEnvelope {
-  readonly v: number;
-  readonly snapshot: unknown;
-}
-
-/** Packs a job's current persisted snapshot into what storage keeps. */
-export function packJob(runtime: JobRuntime, serializer: Serializer): StoredJob {
-  const record = runtime.record;
-  const envelope: StoredEnvelope = {
-    v: RECORD_FORMAT,
-    snapshot: runtime.actor.getPersistedSnapshot(),
-  };
-  return {
-    id: runtime.id,
-    name: record.name,
-    status: runtime.status,
-    dueAt: record.execAt,
-    data: serializer.encode(envelope),
-  };
-}
+import { encodeJob } from './job-codec.js';
+import type { Storage, StorageWrite } from './storage.js';
 
 const MAX_BACKOFF_MS = 5_000;
 
@@ -117,7 +93,7 @@ export class WriteBatcher {
     const batch: StorageWrite[] = [];
     for (const [id, runtime] of taken) {
       if (runtime) {
-        batch.push({ type: 'put', job: packJob(runtime, this.#serializer) });
+        batch.push({ type: 'put', job: encodeJob(runtime, this.#serializer) });
         runtime.inStore = true;
       } else {
         batch.push({ type: 'delete', id });

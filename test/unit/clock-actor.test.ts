@@ -1,17 +1,58 @@
 import { describe, it, expect } from 'vitest';
-import { createClockActor } from '../../src/actors/clock-actor.js';
-import type { ClockActorOptions } from '../../src/actors/clock-actor.js';
-import { createSimulatedClock } from '../../src/clock.js';
+import { type ClockEntry, createClockActor } from '../../src/actors/clock-actor.js';
+import { type Clock, createSimulatedClock } from '../../src/clock.js';
+import { IndexedHeap } from '../../src/internal/indexed-heap.js';
 import { MinHeap } from '../../src/internal/min-heap.js';
 
 const START = Date.UTC(2026, 0, 1);
 const DAY = 24 * 60 * 60 * 1000;
 
+interface KeyedEntry extends ClockEntry {
+  readonly key: string;
+}
+
+interface KeyedOptions {
+  clock: Clock;
+  onDue: (key: string) => void;
+  onError?: (error: unknown, key: string) => void;
+  maxTimerMs?: number;
+}
+
+/**
+ * The clock actor with one entry object per string key, so the cases read as keys
+ * scheduled, moved and cancelled (the engine's entries are its jobs and alarms).
+ */
+function keyedActor(options: KeyedOptions) {
+  const entries = new Map<string, KeyedEntry>();
+  const entry = (key: string): KeyedEntry => {
+    let found = entries.get(key);
+    if (!found) entries.set(key, (found = { key, at: 0, seq: 0, slot: -1 }));
+    return found;
+  };
+  const { onError } = options;
+  const actor = createClockActor<KeyedEntry>({
+    clock: options.clock,
+    onDue: (e) => options.onDue(e.key),
+    ...(onError ? { onError: (error: unknown, e: KeyedEntry) => onError(error, e.key) } : {}),
+    ...(options.maxTimerMs === undefined ? {} : { maxTimerMs: options.maxTimerMs }),
+  });
+  return {
+    schedule: (key: string, at: number) => actor.schedule(entry(key), at),
+    cancel: (key: string) => actor.cancel(entry(key)),
+    dueAt: (key: string) => (actor.isScheduled(entry(key)) ? entry(key).at : undefined),
+    get size() {
+      return actor.size;
+    },
+    start: () => actor.start(),
+    stop: () => actor.stop(),
+  };
+}
+
 /** A started actor on a simulated clock that records [key, ms since START] for each firing. */
-function setup(options: Partial<ClockActorOptions> = {}) {
+function setup(options: Partial<KeyedOptions> = {}) {
   const clock = createSimulatedClock(START);
   const fired: [string, number][] = [];
-  const actor = createClockActor({
+  const actor = keyedActor({
     clock,
     onDue: (key) => fired.push([key, clock.now() - START]),
     ...options,
@@ -89,7 +130,7 @@ describe('createClockActor', () => {
   it('onDue can reschedule the same key without being called twice in one firing', async () => {
     const clock = createSimulatedClock(START);
     const fired: number[] = [];
-    const actor = createClockActor({
+    const actor = keyedActor({
       clock,
       onDue: (key) => {
         fired.push(clock.now() - START);
@@ -110,7 +151,7 @@ describe('createClockActor', () => {
   it('a key cancelled or moved by an earlier onDue of the same batch does not fire', async () => {
     const clock = createSimulatedClock(START);
     const fired: string[] = [];
-    const actor = createClockActor({
+    const actor = keyedActor({
       clock,
       onDue: (key) => {
         fired.push(key);
@@ -132,7 +173,7 @@ describe('createClockActor', () => {
     const errors: [unknown, string][] = [];
     const clock = createSimulatedClock(START);
     const fired: string[] = [];
-    const actor = createClockActor({
+    const actor = keyedActor({
       clock,
       onDue: (key) => {
         if (key === 'bad') throw new Error('nope');
@@ -180,18 +221,18 @@ describe('createClockActor', () => {
   it('validates maxTimerMs and due times', () => {
     const clock = createSimulatedClock(START);
     const onDue = (): void => undefined;
-    expect(() => createClockActor({ clock, onDue, maxTimerMs: 0 })).toThrow(
+    expect(() => keyedActor({ clock, onDue, maxTimerMs: 0 })).toThrow(
       'Expected `maxTimerMs` to be a number of ms between 1 and 2147483647, got 0',
     );
-    expect(() => createClockActor({ clock, onDue, maxTimerMs: 2 ** 31 })).toThrow('maxTimerMs');
-    const actor = createClockActor({ clock, onDue });
+    expect(() => keyedActor({ clock, onDue, maxTimerMs: 2 ** 31 })).toThrow('maxTimerMs');
+    const actor = keyedActor({ clock, onDue });
     expect(() => actor.schedule('a', Number.NaN)).toThrow('Expected `at`');
   });
 
   it('records but fires nothing before start()', async () => {
     const clock = createSimulatedClock(START);
     const fired: string[] = [];
-    const actor = createClockActor({ clock, onDue: (key) => fired.push(key) });
+    const actor = keyedActor({ clock, onDue: (key) => fired.push(key) });
     actor.schedule('a', START + 100);
     expect(clock.pendingTimers()).toBe(0);
     await clock.advance(1000);
@@ -223,7 +264,7 @@ describe('createClockActor', () => {
   it('stop() inside onDue drops the rest of the batch', async () => {
     const clock = createSimulatedClock(START);
     const fired: string[] = [];
-    const actor = createClockActor({
+    const actor = keyedActor({
       clock,
       onDue: (key) => {
         fired.push(key);
@@ -238,7 +279,7 @@ describe('createClockActor', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
-  it('stays correct through many reschedules (lazy deletion and rebuilds)', async () => {
+  it('stays correct through many reschedules and cancels', async () => {
     const { clock, actor, fired } = setup();
     const expected = new Map<string, number>();
     let state = 12345;
@@ -258,6 +299,31 @@ describe('createClockActor', () => {
     const order = [...expected].sort(([, a], [, b]) => a - b);
     expect(fired).toEqual(order.map(([key, at]) => [key, at - START]));
     expect(clock.pendingTimers()).toBe(0);
+  });
+});
+
+describe('IndexedHeap', () => {
+  it('removes and updates any item, and pops in order', () => {
+    const heap = new IndexedHeap<{ slot: number; value: number }>((a, b) => a.value < b.value);
+    let state = 11;
+    const items = Array.from({ length: 400 }, () => {
+      state = (state * 48271) % 2147483647;
+      return { slot: -1, value: state % 1000 };
+    });
+    for (const item of items) heap.push(item);
+    const removed = items.filter((_, i) => i % 4 === 0);
+    for (const item of removed) heap.remove(item);
+    expect(removed.every((item) => item.slot === -1)).toBe(true);
+    const moved = items.filter((_, i) => i % 4 === 1);
+    for (const item of moved) {
+      item.value = 1000 - item.value;
+      heap.update(item);
+    }
+    const kept = items.filter((_, i) => i % 4 !== 0).map((item) => item.value);
+    const popped: number[] = [];
+    for (let item = heap.pop(); item !== undefined; item = heap.pop()) popped.push(item.value);
+    expect(popped).toEqual(kept.sort((a, b) => a - b));
+    expect(items.every((item) => item.slot === -1)).toBe(true);
   });
 });
 

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import type { Alarm } from '../actors/clock-actor.js';
+import type { Jobify } from '../app.js';
+import type { JobContext } from '../context.js';
+import type { Job } from '../job.js';
+import type { ResolvedTaskOptions } from '../routing/task.js';
+
+/**
+ * One attempt in flight: its arguments, its abort state and what the built-in layers
+ * record on it. The AbortController is made only when someone reads the signal: most tasks
+ * never do, and a controller with its signal is one of the costlier objects of a run.
+ */
+export class Execution {
+  readonly args: readonly unknown[];
+  /** Set by the retry layer when the policy grants another attempt. */
+  retryDelay: number | undefined;
+  /** Set by the timeout layer while it waits; called when the clock says time is up. */
+  onTimeout: (() => void) | undefined;
+  /** The clock entry of this attempt's timeout, for tasks that have one. */
+  alarm: Alarm | undefined;
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+
+  constructor(args: readonly unknown[]) {
+    this.args = args;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** The reason given to the first `abort`, or undefined while not aborted. */
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  /** Aborts the attempt's signal (now, or when it is first read); later calls are ignored. */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+/** What {@link ExecutionContext} is made from. */
+export interface ExecutionContextInit {
+  readonly job: Job;
+  /** Full task name, for the logger's bindings. */
+  readonly taskName: string;
+  readonly app: Jobify;
+  readonly state: Record<string, unknown>;
+  readonly options: ResolvedTaskOptions;
+  readonly attempt: number;
+  readonly recovered: boolean;
+  /** The app's logger; the context's logger is a child of it, made on first read. */
+  readonly appLogger: Logger;
+}
+
+/**
+ * The {@link JobContext} of one attempt. The logger child and the signal are made on
+ * first read; the execution behind it is reachable only through
+ * {@link executionOf}, for the built-in layers.
+ */
+export class ExecutionContext implements JobContext {
+  readonly job: Job;
+  readonly app: Jobify;
+  readonly state: Record<string, unknown>;
+  readonly requestState: Record<string, unknown> = {};
+  readonly options: ResolvedTaskOptions;
+  readonly attempt: number;
+  readonly recovered: boolean;
+  readonly #execution: Execution;
+  readonly #init: ExecutionContextInit;
+  #logger: Logger | undefined;
+
+  constructor(init: ExecutionContextInit, execution: Execution) {
+    this.job = init.job;
+    this.app = init.app;
+    this.state = init.state;
+    this.options = init.options;
+    this.attempt = init.attempt;
+    this.recovered = init.recovered;
+    this.#init = init;
+    this.#execution = execution;
+  }
+
+  get signal(): AbortSignal {
+    return this.#execution.signal;
+  }
+
+  get logger(): Logger {
+    const { appLogger, taskName } = this.#init;
+    return (this.#logger ??= appLogger.child({ jobId: this.job.id, task: taskName }));
+  }
+
+  static executionOf(ctx: JobContext): Execution {
+    if (!(ctx instanceof ExecutionContext)) {
+      throw new Error('jobify internal error: a context that jobify did not make');
+    }
+    return ctx.#execution;
+  }
+}
+
+/** The execution behind a context, for the built-in layers (retry, timeout, the task call). */
+export const executionOf = (ctx: JobContext): Execution => ExecutionContext.executionOf(ctx);
