@@ -68,6 +68,7 @@ type AnyListener = (event: JobifyEvent) => unknown;
 export class EventBus {
   readonly #listeners = new Map<JobEventType | '*', Set<AnyListener>>();
   readonly #logger: Logger;
+  #count = 0;
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -76,10 +77,18 @@ export class EventBus {
   on(type: JobEventType | '*', listener: AnyListener): () => void {
     let set = this.#listeners.get(type);
     if (!set) this.#listeners.set(type, (set = new Set()));
-    set.add(listener);
+    if (!set.has(listener)) {
+      set.add(listener);
+      this.#count += 1;
+    }
     return () => {
-      set.delete(listener);
+      if (set.delete(listener)) this.#count -= 1;
     };
+  }
+
+  /** Whether anyone listens at all: the engine skips event work for an app without listeners. */
+  get active(): boolean {
+    return this.#count > 0;
   }
 
   /** Whether anyone listens to `type` (so the caller can skip building the event). */

@@ -220,13 +220,15 @@ export class RouterSupervisor {
         to === 'permanently_failed' && 'error' in run ? { ...run, status: to } : run;
       runtime.settle(outcome, !finished);
     }
-    emitTransition(services.bus, runtime, {
-      from,
-      event,
-      run,
-      retrying,
-      now: services.clock.now(),
-    });
+    if (services.bus.active) {
+      emitTransition(services.bus, runtime, {
+        from,
+        event,
+        run,
+        retrying,
+        now: services.clock.now(),
+      });
+    }
     if (to === 'running' && event.type === 'DUE') this.#startExecution(runtime);
     if (finished) services.jobFinished(runtime);
   }

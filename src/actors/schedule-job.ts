@@ -1,4 +1,4 @@
-import { DuplicateJobError } from '../errors.js';
+import { DuplicateJobError, toError } from '../errors.js';
 import type { Job } from '../job.js';
 import { deepEqual } from '../internal/deep-equal.js';
 import type { OuterContext } from '../middleware/types.js';
@@ -12,44 +12,77 @@ import type { JobRuntime } from './job-runtime.js';
 /**
  * Creates or replaces a job: resolves its id, works out its trigger and due time, runs the
  * outer middleware (if any), and — if they call `next` — sends SCHEDULE to the job (which
- * arms the clock and persists it). A dropped new job ends `cancelled`.
+ * arms the clock and persists it). A dropped new job ends `cancelled`. Without outer
+ * middleware it all happens synchronously, and the promise only waits for storage.
  */
-export async function scheduleJob(engine: Engine, plan: SchedulePlan): Promise<Job> {
+export function scheduleJob(engine: Engine, plan: SchedulePlan): Promise<Job> {
   const { task } = plan;
-  const id = plan.jobId ?? engine.newId();
-  const existing = engine.live.get(id);
-  if (existing && (!plan.replace || existing.task !== task)) throw new DuplicateJobError(id);
-  if (existing && !plan.force && isUnchanged(existing, plan)) return existing.handle;
+  let runtime: JobRuntime;
+  let isNew: boolean;
+  let planned: Planned;
+  try {
+    const id = plan.jobId ?? engine.newId();
+    const existing = engine.live.get(id);
+    if (existing && (!plan.replace || existing.task !== task)) throw new DuplicateJobError(id);
+    if (existing && !plan.force && isUnchanged(existing, plan)) {
+      return Promise.resolve(existing.handle);
+    }
+    const { trigger, execAt } = planTrigger(plan.when, existing, engine.now(), engine.tz);
+    isNew = existing === undefined;
+    runtime =
+      existing ??
+      engine.supervisorFor(task).createJob(task, {
+        id,
+        name: task.name,
+        args: plan.args,
+        trigger,
+        execAt,
+        attempt: 1,
+      });
+    planned = { trigger, execAt, durable: task.options.durable && engine.persists };
+  } catch (error) {
+    return Promise.reject(toError(error));
+  }
+  if (isNew) engine.live.set(runtime.id, runtime); // reserves the id while outer middleware runs
+  if (runtime.supervisor.hasOuterMiddleware) {
+    return settle(engine, runtime, isNew, scheduleThroughOuter(runtime, plan, planned));
+  }
+  let scheduled: boolean;
+  try {
+    scheduled = scheduleNow(runtime, plan.args, planned);
+  } catch (error) {
+    return settle(engine, runtime, isNew, Promise.reject(toError(error)));
+  }
+  return scheduled && planned.durable
+    ? engine.writes.persisted().then(() => runtime.handle)
+    : Promise.resolve(runtime.handle);
+}
 
-  const now = engine.now();
-  const { trigger, execAt } = planTrigger(plan.when, existing, now, engine.tz);
-  const supervisor = engine.supervisorFor(task);
-  const runtime =
-    existing ??
-    supervisor.createJob(task, {
-      id,
-      name: task.name,
-      args: plan.args,
-      trigger,
-      execAt,
-      attempt: 1,
-    });
-  if (!existing) engine.live.set(id, runtime); // reserves the id while outer middleware runs
-
-  const durable = task.options.durable && engine.persists;
+/**
+ * Finishes an asynchronous (or failed) scheduling: a new job that was not scheduled ends
+ * `cancelled`; a scheduled durable job is waited for until stored, since the caller may
+ * rely on it surviving a crash once the promise resolves.
+ */
+async function settle(
+  engine: Engine,
+  runtime: JobRuntime,
+  isNew: boolean,
+  scheduling: Promise<boolean>,
+): Promise<Job> {
   let scheduled = false;
   try {
-    scheduled = supervisor.hasOuterMiddleware
-      ? await scheduleThroughOuter(runtime, plan, { trigger, execAt, durable })
-      : scheduleNow(runtime, plan.args, { trigger, execAt, durable });
+    scheduled = await scheduling;
   } finally {
-    if (!scheduled && !existing) {
-      await supervisor.cancel(runtime, 'outer middleware dropped it before it was scheduled');
+    if (!scheduled && isNew) {
+      await runtime.supervisor.cancel(
+        runtime,
+        'outer middleware dropped it before it was scheduled',
+      );
     }
   }
-  // The caller may rely on the job surviving a crash once this resolves: wait for the
-  // batch that carries it (one per tick, shared by every job scheduled in that tick).
-  if (scheduled && durable) await engine.writes.persisted();
+  if (scheduled && runtime.task.options.durable && engine.persists) {
+    await engine.writes.persisted();
+  }
   return runtime.handle;
 }
 

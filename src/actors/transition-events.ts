@@ -1,4 +1,4 @@
-import type { EventBus, JobEventBase, JobifyEvent } from '../events.js';
+import type { EventBus, JobEventBase } from '../events.js';
 import type { JobEvent, JobStatus } from './job-machine.js';
 import type { JobRuntime, Outcome } from './job-runtime.js';
 
@@ -15,66 +15,68 @@ interface TransitionInfo {
 /** `job.started`: also sent when a run interrupted by a crash or stop starts again. */
 export function emitStarted(bus: EventBus, runtime: JobRuntime, now: number): void {
   if (!bus.wants('job.started')) return;
-  const { record } = runtime;
-  bus.emit({
-    type: 'job.started',
+  bus.emit({ ...baseOf(runtime, now), type: 'job.started', recovered: runtime.recovered });
+}
+
+/** The fields every event of this transition shares. */
+function baseOf(runtime: JobRuntime, now: number): JobEventBase {
+  return {
     jobId: runtime.id,
-    name: record.name,
+    name: runtime.record.name,
     status: runtime.status,
     at: new Date(now),
-    attempt: record.attempt,
-    recovered: runtime.recovered,
-  });
+    attempt: runtime.record.attempt,
+  };
+}
+
+/** The outcome event of a run that ended, if any: succeeded, failed, timeout or retrying. */
+function emitRunOutcome(bus: EventBus, runtime: JobRuntime, info: TransitionInfo): void {
+  const { run, retrying, now } = info;
+  if (!run || run.status === 'cancelled' || 'stopped' in run) return;
+  if ('value' in run) {
+    if (bus.wants('job.succeeded')) {
+      bus.emit({ ...baseOf(runtime, now), type: 'job.succeeded', result: run.value });
+    }
+    return;
+  }
+  const { error } = run;
+  if (retrying) {
+    if (bus.wants('job.retrying')) {
+      const execAt = new Date(runtime.record.execAt);
+      bus.emit({ ...baseOf(runtime, now), type: 'job.retrying', error, execAt });
+    }
+  } else if (run.status === 'timeout') {
+    if (bus.wants('job.timeout')) bus.emit({ ...baseOf(runtime, now), type: 'job.timeout', error });
+  } else if (bus.wants('job.failed')) {
+    bus.emit({ ...baseOf(runtime, now), type: 'job.failed', error });
+  }
+  if (runtime.status === 'permanently_failed' && bus.wants('job.permanently_failed')) {
+    bus.emit({ ...baseOf(runtime, now), type: 'job.permanently_failed', error });
+  }
 }
 
 /**
  * Turns one job transition into the events listeners subscribe to: the run's outcome
  * (a cron run that fails reports `job.failed` even though the job goes back to
  * `scheduled`), then the new status, then `job.transition`. Events nobody listens to are
- * never built.
+ * never built, and an app without listeners pays one check.
  */
 export function emitTransition(bus: EventBus, runtime: JobRuntime, info: TransitionInfo): void {
+  if (!bus.active) return;
+  emitRunOutcome(bus, runtime, info);
   const to = runtime.status;
-  const { from, run, retrying, now } = info;
-  const base = (): JobEventBase => ({
-    jobId: runtime.id,
-    name: runtime.record.name,
-    status: to,
-    at: new Date(now),
-    attempt: runtime.record.attempt,
-  });
-  const emit = (type: JobifyEvent['type'], build: () => JobifyEvent) => {
-    if (bus.wants(type)) bus.emit(build());
-  };
-  const execAt = () => new Date(runtime.record.execAt);
-
-  if (retrying && run && 'error' in run) {
-    emit('job.retrying', () => ({
-      ...base(),
-      type: 'job.retrying',
-      error: run.error,
-      execAt: execAt(),
-    }));
-  } else if (run?.status === 'success') {
-    emit('job.succeeded', () => ({ ...base(), type: 'job.succeeded', result: run.value }));
-  } else if (run && 'error' in run) {
-    const error = run.error;
-    if (run.status === 'timeout')
-      emit('job.timeout', () => ({ ...base(), type: 'job.timeout', error }));
-    else emit('job.failed', () => ({ ...base(), type: 'job.failed', error }));
-  }
-  if (to === 'permanently_failed' && run && 'error' in run) {
-    const error = run.error;
-    emit('job.permanently_failed', () => ({ ...base(), type: 'job.permanently_failed', error }));
-  }
+  const { from, retrying, now } = info;
   if (to === 'scheduled' && !retrying) {
-    emit('job.scheduled', () => ({ ...base(), type: 'job.scheduled', execAt: execAt() }));
+    if (bus.wants('job.scheduled')) {
+      const execAt = new Date(runtime.record.execAt);
+      bus.emit({ ...baseOf(runtime, now), type: 'job.scheduled', execAt });
+    }
   } else if (to === 'running' && from !== 'running') {
     emitStarted(bus, runtime, now);
-  } else if (to === 'cancelled') {
-    emit('job.cancelled', () => ({ ...base(), type: 'job.cancelled' }));
+  } else if (to === 'cancelled' && bus.wants('job.cancelled')) {
+    bus.emit({ ...baseOf(runtime, now), type: 'job.cancelled' });
   }
-  if (from !== to) {
-    emit('job.transition', () => ({ ...base(), type: 'job.transition', from, to }));
+  if (from !== to && bus.wants('job.transition')) {
+    bus.emit({ ...baseOf(runtime, now), type: 'job.transition', from, to });
   }
 }

@@ -41,6 +41,19 @@ export function buildPipeline(
   if (handlers.size > 0) layers.push(exceptionLayer(handlers));
   if (timeout !== undefined) layers.push(timeoutLayer(timeout, hooks));
   const fn = task.fn as (...args: unknown[]) => unknown;
-  // The task is called on a later microtask, so a synchronous throw becomes a rejection.
-  return compose(layers, (ctx) => Promise.resolve().then(() => fn(...executionOf(ctx).args)));
+  return compose(layers, (ctx) => callTask(fn, executionOf(ctx).args));
+}
+
+/**
+ * Calls the task now, in the clock's firing, so the first job of a burst does not wait
+ * for the last one to be marked running; a synchronous throw becomes a rejection.
+ */
+function callTask(fn: (...args: unknown[]) => unknown, args: readonly unknown[]): Promise<unknown> {
+  try {
+    return Promise.resolve(fn(...args));
+  } catch (error) {
+    // As thrown: the retry policy and exception handlers see what an async task would reject.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return Promise.reject(error);
+  }
 }

@@ -59,6 +59,8 @@ export abstract class RouterBase {
   readonly #tasks = new Map<string, Task>();
   readonly #routers: Router[] = [];
   #parent: RouterBase | undefined;
+  /** Cached: names are built on every scheduling call; reset whenever the lineage changes. */
+  #fullPrefix: string | undefined;
 
   protected constructor(options: {
     prefix?: string | undefined;
@@ -151,11 +153,11 @@ export abstract class RouterBase {
       }
     }
     // Attach first: the tasks' full names include this router's prefixes.
-    router.#parent = this;
+    router.#attachTo(this);
     try {
       this.host()?.registerTasks(collectTasks(router));
     } catch (error) {
-      router.#parent = undefined;
+      router.#attachTo(undefined);
       throw error;
     }
     Object.setPrototypeOf(router.state, this.state);
@@ -196,7 +198,16 @@ export abstract class RouterBase {
 
   /** Joined prefixes of this router and its ancestors. */
   get fullPrefix(): string {
-    return joinPrefixes(this.lineage().map((node) => node.prefix));
+    return (this.#fullPrefix ??= joinPrefixes(this.lineage().map((node) => node.prefix)));
+  }
+
+  #attachTo(parent: RouterBase | undefined): void {
+    this.#parent = parent;
+    const forget = (node: RouterBase): void => {
+      node.#fullPrefix = undefined;
+      for (const child of node.#routers) forget(child);
+    };
+    forget(this);
   }
 
   /** This router and its ancestors, the outermost (the app) first. */

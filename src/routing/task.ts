@@ -100,6 +100,9 @@ export class Task<TArgs extends unknown[] = never[], TResult = unknown> {
   readonly fn: (...args: TArgs) => TResult | Promise<TResult>;
   readonly options: ResolvedTaskOptions;
   readonly #owner: RouterBase;
+  #name: string | undefined;
+  /** The owner's prefix #name was built from (the same string object while it holds). */
+  #nameFrom: string | undefined;
 
   /** @internal Tasks are made by `app.task` / `router.task`. */
   constructor(
@@ -114,7 +117,12 @@ export class Task<TArgs extends unknown[] = never[], TResult = unknown> {
 
   /** Full name: the routers' prefixes joined with `.`, then `:` and the task's own name. */
   get name(): string {
-    return this.#owner.qualify(this.options.name);
+    const prefix = this.#owner.fullPrefix;
+    if (this.#name === undefined || prefix !== this.#nameFrom) {
+      this.#nameFrom = prefix;
+      this.#name = this.#owner.qualify(this.options.name);
+    }
+    return this.#name;
   }
 
   /** @internal The router that owns this task. */

@@ -1,14 +1,16 @@
 import type { Logger } from 'pino';
 import type { JobRuntime } from '../actors/job-runtime.js';
 import type { Serializer } from '../serialization/serializer.js';
+import { type Deferred, createDeferred } from '../internal/deferred.js';
 import { encodeJob } from './job-codec.js';
 import type { Storage, StorageWrite } from './storage.js';
 
 const MAX_BACKOFF_MS = 5_000;
+const STORED = Promise.resolve();
 
 /**
  * Collects the storage writes of one tick and sends them as one batch: many transitions of
- * one job in a tick become one write of its latest snapshot, and a job that starts and
+ * one job in a tick become one write of its latest state, and a job that starts and
  * finishes within a tick is never written at all. Batches go out one at a time, in order;
  * a failed batch is retried with backoff, and writes queued meanwhile supersede it.
  */
@@ -18,13 +20,18 @@ export class WriteBatcher {
   readonly #logger: Logger;
   /** Job id → the job to write, or null to delete it. */
   #pending = new Map<string, JobRuntime | null>();
+  /** Resolved when the batch that takes `#pending` is stored; shared by every caller. */
+  #pendingStored: Deferred<void> | undefined;
   #flushing: Promise<void> | undefined;
+  /** Resolved when the batch in flight is stored. */
+  #flushingStored: Deferred<void> | undefined;
+  /** The highest write number the batch in flight carries. */
+  #flushingUpTo = 0;
   #scheduled = false;
   #failures = 0;
   /** Every put/remove gets the next number; `#written` is the highest one stored. */
   #seq = 0;
   #written = 0;
-  #waiters: { seq: number; resolve: () => void }[] = [];
 
   constructor(storage: Storage, serializer: Serializer, logger: Logger) {
     this.#storage = storage;
@@ -50,18 +57,21 @@ export class WriteBatcher {
 
   /**
    * Resolves once every write queued before the call is stored. Unlike `settled()` it does
-   * not wait for writes queued later, so a busy app cannot starve the caller.
+   * not wait for writes queued later, so a busy app cannot starve the caller. Every call
+   * until the next batch goes out shares one promise.
    */
   persisted(): Promise<void> {
     const seq = this.#seq;
-    if (this.#written >= seq) return Promise.resolve();
+    if (this.#written >= seq) return STORED;
+    if (this.#flushing && seq <= this.#flushingUpTo) {
+      return (this.#flushingStored ??= createDeferred()).promise;
+    }
     if (this.#pending.size === 0 && !this.#flushing) {
       this.#written = seq; // nothing left to write: the queued changes cancelled out
-      return Promise.resolve();
+      return STORED;
     }
-    const stored = new Promise<void>((resolve) => this.#waiters.push({ seq, resolve }));
     this.#schedule();
-    return stored;
+    return (this.#pendingStored ??= createDeferred()).promise;
   }
 
   /** Resolves once everything queued so far has been written (retrying as needed). */
@@ -84,12 +94,15 @@ export class WriteBatcher {
     if (this.#flushing) return this.#flushing;
     if (this.#pending.size === 0) {
       // Queued changes can cancel out (a job that finished before it was ever written).
-      this.#markWritten(this.#seq);
+      this.#written = Math.max(this.#written, this.#seq);
+      this.#takeWaiter()?.resolve();
       return Promise.resolve();
     }
     const taken = this.#pending;
     const upTo = this.#seq;
     this.#pending = new Map();
+    this.#flushingStored = this.#takeWaiter();
+    this.#flushingUpTo = upTo;
     const batch: StorageWrite[] = [];
     for (const [id, runtime] of taken) {
       if (runtime) {
@@ -106,30 +119,40 @@ export class WriteBatcher {
     return this.#flushing;
   }
 
+  #takeWaiter(): Deferred<void> | undefined {
+    const waiter = this.#pendingStored;
+    this.#pendingStored = undefined;
+    return waiter;
+  }
+
   #done(upTo: number): void {
     this.#flushing = undefined;
     this.#failures = 0;
-    this.#markWritten(this.#pending.size === 0 ? this.#seq : upTo);
-    if (this.#pending.size > 0) this.#schedule();
-  }
-
-  #markWritten(seq: number): void {
-    this.#written = Math.max(this.#written, seq);
-    // Waiters are queued in sequence order, so the ready ones are at the front.
-    let ready = 0;
-    while (
-      ready < this.#waiters.length &&
-      (this.#waiters[ready]?.seq ?? Infinity) <= this.#written
-    ) {
-      ready += 1;
+    const stored = this.#flushingStored;
+    this.#flushingStored = undefined;
+    if (this.#pending.size === 0) {
+      this.#written = Math.max(this.#written, this.#seq);
+      this.#takeWaiter()?.resolve();
+    } else {
+      this.#written = Math.max(this.#written, upTo);
+      this.#schedule();
     }
-    for (const waiter of this.#waiters.splice(0, ready)) waiter.resolve();
+    stored?.resolve();
   }
 
   async #failed(error: unknown, taken: Map<string, JobRuntime | null>): Promise<void> {
     this.#failures += 1;
-    // Newer writes queued meanwhile win; the rest of the failed batch is tried again.
+    this.#flushingUpTo = 0; // nothing is in flight now: callers wait for the retry
+    // Newer writes queued meanwhile win; the rest of the failed batch is tried again, and
+    // whoever waited for it now waits for the batch that carries it.
     for (const [id, runtime] of taken) if (!this.#pending.has(id)) this.#pending.set(id, runtime);
+    const waiting = this.#flushingStored;
+    this.#flushingStored = undefined;
+    if (waiting) {
+      const later = this.#pendingStored;
+      this.#pendingStored = waiting;
+      if (later) void waiting.promise.then(() => later.resolve());
+    }
     const wait = Math.min(MAX_BACKOFF_MS, 50 * 2 ** (this.#failures - 1));
     this.#logger.error({ err: error, retryInMs: wait }, 'storage write failed; retrying');
     await new Promise((resolve) => setTimeout(resolve, wait));

@@ -146,3 +146,30 @@ describe('the job.cancelled event', () => {
     ]);
   });
 });
+
+describe('the signal of a task that reads it late', () => {
+  it('is already aborted, with the cancel reason, when first read after the cancel', async () => {
+    const clock = createSimulatedClock(START);
+    const app = createJobify({ clock, logger: false });
+    let release: () => void = () => undefined;
+    const seen: { aborted: boolean; reason: unknown }[] = [];
+    const late = app.task(async function late(ctx: JobContext = getJobContext()) {
+      await new Promise<void>((resolve) => (release = resolve));
+      seen.push({ aborted: ctx.signal.aborted, reason: ctx.signal.reason });
+    });
+    await app.start();
+    try {
+      const job = await late.push();
+      await clock.advance(0);
+      expect(job.status).toBe(JobStatus.RUNNING);
+      expect(await job.cancel()).toBe(true);
+      release();
+      await clock.advance(0);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.aborted).toBe(true);
+      expect(seen[0]?.reason).toBeInstanceOf(JobCancelledError);
+    } finally {
+      await app.stop();
+    }
+  });
+});

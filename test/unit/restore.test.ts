@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { JobStatus, SmartRetry, createRouter, getJobContext } from '../../src/index.js';
+import {
+  JobStatus,
+  SmartRetry,
+  createRouter,
+  getJobContext,
+  msgpackSerializer,
+} from '../../src/index.js';
 import type { Jobify } from '../../src/index.js';
+import { FORMAT_ONE, formatOneJob } from '../support/format-one.js';
 import { HOUR, MINUTE, START, storedIds, withAdd, world } from '../support/restart.js';
 
 /** Collects [jobId, result] of every job that succeeds on `app`. */
@@ -213,6 +220,65 @@ describe('records that cannot be restored', () => {
       expect(setAside[0]?.reason).not.toBe('');
       expect(app.findJob('broken')).toBeUndefined();
       expect(await (await add.push(2, 2)).result()).toBe(4);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('jobs stored by an earlier version (format 1)', () => {
+  it('come back as they were and are stored in format 2 from then on', async () => {
+    const { clock, storage, newApp } = world();
+    await storage.write(FORMAT_ONE.map((record) => ({ type: 'put', job: formatOneJob(record) })));
+    await clock.advanceTo(START + 20);
+    const app = newApp();
+    const calls: { task: string; args: unknown[]; attempt: number; recovered: boolean }[] = [];
+    const record = (task: string, args: unknown[]) => {
+      const ctx = getJobContext();
+      calls.push({ task, args, attempt: ctx.attempt, recovered: ctx.recovered });
+    };
+    app.task(function send(to: string, options: Map<string, Date>) {
+      record('send', [to, options]);
+    });
+    app.task(
+      function flaky(n: number) {
+        record('flaky', [n]);
+      },
+      { retry: new SmartRetry({ retries: 3, jitter: false, initialDelay: 1000 }) },
+    );
+    app.task(function tick() {
+      record('tick', []);
+    });
+    app.task(function slow() {
+      record('slow', []);
+    });
+    await app.start();
+    try {
+      expect(await storage.listSetAside()).toEqual([]);
+      expect(
+        app
+          .getActiveJobs()
+          .map((job) => job.id)
+          .sort(),
+      ).toEqual(FORMAT_ONE.map((r) => r.id).sort());
+      expect(app.findJob('cron-job')?.execAt.getTime()).toBe(START + 5 * MINUTE);
+      await clock.advance(0);
+      expect(calls).toEqual([{ task: 'slow', args: [], attempt: 1, recovered: true }]);
+      await clock.advanceTo(START + MINUTE);
+      expect(calls.slice(1)).toEqual([
+        { task: 'flaky', args: [7], attempt: 2, recovered: false },
+        {
+          task: 'send',
+          args: ['a@b.c', new Map([['when', new Date(START + 5)]])],
+          attempt: 1,
+          recovered: false,
+        },
+      ]);
+      expect(await storedIds(storage)).toEqual(['cron-job']);
+      await clock.advanceTo(START + 5 * MINUTE);
+      expect(calls.at(-1)).toMatchObject({ task: 'tick' });
+      const [cron] = await storage.load();
+      expect(Array.isArray(msgpackSerializer().decode(cron?.data ?? new Uint8Array()))).toBe(true);
     } finally {
       await app.stop();
     }
