@@ -1,6 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { monotonicFactory } from 'ulid';
-import { createPooledRandom } from './internal/random-pool.js';
+import { createIdGenerator } from './internal/ids.js';
 import type { InspectionEvent, Observer } from 'xstate';
 import { type Clock, createSystemClock } from './clock.js';
 import { invalidOption, unknownOption } from './errors.js';
@@ -185,7 +184,7 @@ export function resolveOptions(options: JobifyOptions): ResolvedOptions {
     serializer: options.serializer ?? msgpackSerializer(),
     clock: options.clock ?? createSystemClock(),
     inspect: options.inspect,
-    idGenerator: options.idGenerator ?? monotonicFactory(createPooledRandom()),
+    idGenerator: options.idGenerator ?? createIdGenerator(),
     namespace,
   };
 }

@@ -5,15 +5,17 @@ import { IndexedHeap } from '../internal/indexed-heap.js';
 /**
  * Something waiting on the clock: a job for its due time, or an alarm (a timeout). The
  * clock keeps the entry object itself in its heap, so waiting costs no key string, map
- * entry or wrapper per entry. The fields are the clock's; owners only read them.
+ * entry or wrapper per entry. `at` is the owner's: after changing it, the owner calls
+ * `schedule` (or `cancel`) before anything else touches the clock. `seq` and `slot` are
+ * the clock's.
  *
  * @example
- * const entry: ClockEntry = { at: 0, seq: 0, slot: -1 };
- * actor.schedule(entry, Date.now() + 1_000);
+ * const entry: ClockEntry = { at: Date.now() + 1_000, seq: 0, slot: -1 };
+ * actor.schedule(entry);
  */
 export interface ClockEntry {
   /** When the entry is due, epoch ms. */
-  at: number;
+  readonly at: number;
   /** Scheduling order, which breaks ties between entries due at the same instant. */
   seq: number;
   /** Heap position; -1 when not waiting, {@link FIRING} while in the batch being fired. */
@@ -51,12 +53,12 @@ export interface ClockActorOptions<E extends ClockEntry> {
  *
  * @example
  * const actor = createClockActor({ clock, onDue: (entry) => console.log(entry, 'is due') });
- * actor.schedule(entry, clock.now() + 60_000);
+ * actor.schedule(new Alarm(clock.now() + 60_000, () => console.log('due')));
  * actor.start();
  */
 export interface ClockActor<E extends ClockEntry> {
-  /** Sets (or moves) the due time of an entry. O(log n). */
-  schedule(entry: E, at: number): void;
+  /** Puts an entry in line for its `at` (or moves it there after `at` changed). O(log n). */
+  schedule(entry: E): void;
   /** Forgets an entry; no-op when it is not waiting. O(log n). */
   cancel(entry: E): void;
   /** Whether the entry is waiting (or about to fire in the current batch). */
@@ -90,7 +92,7 @@ function validateMaxTimerMs(value: number): number {
  * @example
  * const actor = createClockActor({ clock: createSystemClock(), onDue: wake, onError: log });
  * actor.start();
- * actor.schedule(entry, Date.parse('2026-06-01T00:00:00Z'));
+ * actor.schedule(new Alarm(Date.parse('2026-06-01T00:00:00Z'), wake));
  */
 export function createClockActor<E extends ClockEntry>(
   options: ClockActorOptions<E>,
@@ -178,11 +180,11 @@ export function createClockActor<E extends ClockEntry>(
   }
 
   return {
-    schedule(entry, at) {
+    schedule(entry) {
+      const { at } = entry;
       if (typeof at !== 'number' || !Number.isFinite(at)) {
         throw invalidOption('at', 'a finite number of epoch ms', at);
       }
-      entry.at = at;
       entry.seq = seq++;
       if (entry.slot >= 0) heap.update(entry);
       else heap.push(entry);
@@ -223,15 +225,16 @@ export function createClockActor<E extends ClockEntry>(
  * a run interrupted by a crash.
  *
  * @example
- * actor.schedule(new Alarm(() => console.log('time is up')), clock.now() + 5_000);
+ * actor.schedule(new Alarm(clock.now() + 5_000, () => console.log('time is up')));
  */
 export class Alarm implements ClockEntry {
-  at = 0;
+  at: number;
   seq = 0;
   slot = -1;
   readonly fire: () => void;
 
-  constructor(fire: () => void) {
+  constructor(at: number, fire: () => void) {
+    this.at = at;
     this.fire = fire;
   }
 }

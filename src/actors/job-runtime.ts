@@ -16,36 +16,37 @@ export type Outcome =
   /** The app stopped before the job finished; it stays stored for the next start. */
   | { readonly status: 'scheduled' | 'running'; readonly stopped: true };
 
+/** What only a job that has run, is running, is awaited or is inspected needs. */
+class Activity {
+  outcome: Outcome | undefined;
+  execution: Execution | undefined;
+  mirror: Actor<JobMachine> | undefined;
+  done: Deferred<JobStatus> | undefined;
+  /** Set when a run ended and no other follows (the job finished, or the app stopped). */
+  final: JobStatus | undefined;
+}
+
+const IN_STORE = 1;
+const RECOVERED = 2;
+
 /**
  * The engine's side of one job: its state in the job machine, the task it runs, the
  * attempt in flight and what waiters are told. Users see it through {@link Job}.
  *
- * A job that only waits is this one object (plus its record): it is its own entry in the
- * clock's heap, and the handle, the waiters' promise and the inspection actor are made
- * only when asked for. That keeps a million waiting jobs to a few hundred MB.
+ * A job that only waits is this object and its record, nothing else: it is its own entry
+ * in the clock's heap (due at `record.execAt`), and what a run, a waiter or an inspector
+ * needs is made when first needed. That keeps a waiting job to a few hundred bytes.
  */
 export class JobRuntime implements JobState, ClockEntry {
-  readonly id: string;
   readonly task: Task;
   readonly supervisor: RouterSupervisor;
   status: JobStatus;
   record: JobRecord;
-  /** Clock entry fields: the due time while scheduled, managed by the clock actor. */
-  at = 0;
   seq = 0;
   slot = -1;
-  /** A state of this job has been written to storage (so a delete is needed). */
-  inStore = false;
-  /** The current run restarts one interrupted by a crash or a stop. */
-  recovered = false;
-  outcome: Outcome | undefined;
-  execution: Execution | undefined;
-  /** An actor of the job machine that follows every transition, made when inspecting. */
-  mirror: Actor<JobMachine> | undefined;
+  #flags = 0;
   #handle: Job | undefined;
-  #done: Deferred<JobStatus> | undefined;
-  /** Set when a run ended and no other follows (the job finished, or the app stopped). */
-  #final: JobStatus | undefined;
+  #activity: Activity | undefined;
 
   constructor(options: {
     task: Task;
@@ -53,11 +54,58 @@ export class JobRuntime implements JobState, ClockEntry {
     status: JobStatus;
     record: JobRecord;
   }) {
-    this.id = options.record.id;
     this.task = options.task;
     this.supervisor = options.supervisor;
     this.status = options.status;
     this.record = options.record;
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** When the job is due, as the clock orders it; the clock is told whenever it changes. */
+  get at(): number {
+    return this.record.execAt;
+  }
+
+  /** A state of this job has been written to storage (so a delete is needed). */
+  get inStore(): boolean {
+    return (this.#flags & IN_STORE) !== 0;
+  }
+
+  set inStore(value: boolean) {
+    this.#flags = value ? this.#flags | IN_STORE : this.#flags & ~IN_STORE;
+  }
+
+  /** The current run restarts one interrupted by a crash or a stop. */
+  get recovered(): boolean {
+    return (this.#flags & RECOVERED) !== 0;
+  }
+
+  set recovered(value: boolean) {
+    this.#flags = value ? this.#flags | RECOVERED : this.#flags & ~RECOVERED;
+  }
+
+  get outcome(): Outcome | undefined {
+    return this.#activity?.outcome;
+  }
+
+  get execution(): Execution | undefined {
+    return this.#activity?.execution;
+  }
+
+  set execution(execution: Execution | undefined) {
+    if (execution !== undefined || this.#activity) this.#active().execution = execution;
+  }
+
+  /** An actor of the job machine that follows every transition, made when inspecting. */
+  get mirror(): Actor<JobMachine> | undefined {
+    return this.#activity?.mirror;
+  }
+
+  set mirror(mirror: Actor<JobMachine>) {
+    this.#active().mirror = mirror;
   }
 
   /** The user's handle on this job; the same object for the job's whole life. */
@@ -67,16 +115,24 @@ export class JobRuntime implements JobState, ClockEntry {
 
   /** Resolves with the outcome status when the current run (or the job) ends. */
   get done(): Promise<JobStatus> {
-    if (this.#done === undefined && this.#final !== undefined) return Promise.resolve(this.#final);
-    return (this.#done ??= createDeferred()).promise;
+    const activity = this.#active();
+    if (activity.done === undefined && activity.final !== undefined) {
+      return Promise.resolve(activity.final);
+    }
+    return (activity.done ??= createDeferred()).promise;
   }
 
   /** Tells waiters how the run ended; a job that goes on gets a fresh promise. */
   settle(outcome: Outcome, continues: boolean): void {
-    this.outcome = outcome;
-    const finished = this.#done;
-    if (continues) this.#done = undefined;
-    else this.#final = outcome.status;
+    const activity = this.#active();
+    activity.outcome = outcome;
+    const finished = activity.done;
+    if (continues) activity.done = undefined;
+    else activity.final = outcome.status;
     finished?.resolve(outcome.status);
+  }
+
+  #active(): Activity {
+    return (this.#activity ??= new Activity());
   }
 }

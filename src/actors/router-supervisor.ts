@@ -88,7 +88,9 @@ export class RouterSupervisor {
     this.#timeoutHooks = {
       armTimeout: (ctx, ms) => {
         const { alarm } = executionOf(ctx);
-        if (alarm) services.clockActor.schedule(alarm, services.clock.now() + ms);
+        if (!alarm) return;
+        alarm.at = services.clock.now() + ms;
+        services.clockActor.schedule(alarm);
       },
       disarmTimeout: (ctx) => {
         const { alarm } = executionOf(ctx);
@@ -101,8 +103,8 @@ export class RouterSupervisor {
   createJob(task: Task, record: JobRecord): JobRuntime {
     const runtime = new JobRuntime({ task, supervisor: this, status: 'pending', record });
     if (this.#services.inspecting) {
-      runtime.mirror = createActor(jobMachine, { parent: this.ref, id: record.id, input: record });
-      runtime.mirror.start();
+      const mirror = createActor(jobMachine, { parent: this.ref, id: record.id, input: record });
+      runtime.mirror = mirror.start();
     }
     return runtime;
   }
@@ -113,19 +115,19 @@ export class RouterSupervisor {
     runtime.inStore = true;
     if (this.#services.inspecting) {
       const snapshot = persistedSnapshot(runtime);
-      runtime.mirror = createActor(jobMachine, {
+      const mirror = createActor(jobMachine, {
         parent: this.ref,
         id: record.id,
         snapshot,
         input: record,
       });
-      runtime.mirror.start();
+      runtime.mirror = mirror.start();
     }
     const { clockActor, clock } = this.#services;
-    if (status === 'scheduled') clockActor.schedule(runtime, record.execAt);
+    if (status === 'scheduled') clockActor.schedule(runtime);
     if (status === 'running') {
       runtime.recovered = true;
-      clockActor.schedule(new Alarm(() => this.resume(runtime)), clock.now());
+      clockActor.schedule(new Alarm(clock.now(), () => this.resume(runtime)));
     }
     return runtime;
   }
@@ -207,7 +209,7 @@ export class RouterSupervisor {
     const services = this.#services;
     const to = runtime.status;
     const record = runtime.record;
-    if (to === 'scheduled') services.clockActor.schedule(runtime, record.execAt);
+    if (to === 'scheduled') services.clockActor.schedule(runtime);
     else if (from === 'scheduled') services.clockActor.cancel(runtime);
     const finished = FINISHED_STATUSES.has(to);
     if (services.persists && runtime.task.options.durable && to !== 'pending') {
@@ -247,7 +249,7 @@ export class RouterSupervisor {
     const services = this.#services;
     const execution = new Execution(record.args);
     if (task.options.timeout !== undefined) {
-      execution.alarm = new Alarm(() => this.timedOut(runtime, execution));
+      execution.alarm = new Alarm(0, () => this.timedOut(runtime, execution));
     }
     runtime.execution = execution;
     const ctx = new ExecutionContext(

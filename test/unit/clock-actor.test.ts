@@ -9,6 +9,7 @@ const DAY = 24 * 60 * 60 * 1000;
 
 interface KeyedEntry extends ClockEntry {
   readonly key: string;
+  at: number;
 }
 
 interface KeyedOptions {
@@ -37,7 +38,11 @@ function keyedActor(options: KeyedOptions) {
     ...(options.maxTimerMs === undefined ? {} : { maxTimerMs: options.maxTimerMs }),
   });
   return {
-    schedule: (key: string, at: number) => actor.schedule(entry(key), at),
+    schedule: (key: string, at: number) => {
+      const found = entry(key);
+      found.at = at;
+      actor.schedule(found);
+    },
     cancel: (key: string) => actor.cancel(entry(key)),
     dueAt: (key: string) => (actor.isScheduled(entry(key)) ? entry(key).at : undefined),
     get size() {
