@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { unpack } from 'msgpackr';
+import { Packr, pack, unpack } from 'msgpackr';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createJobify, createSimulatedClock } from '../../src/index.js';
@@ -57,15 +58,39 @@ describe('redisStorage key layout', () => {
     expect(await admin.type(keys.setAside)).toBe('hash');
   });
 
-  it('stores each job as a plain msgpack map with a format version', async () => {
+  it('stores each job as a compact msgpack array: version, name, status code, dueAt, data', async () => {
     const storage = await opened(redisStorage({ url, namespace: nextNamespace() }));
-    const stored = job('a', 1_000, Uint8Array.of(0, 255, 7));
-    await storage.write([put(stored)]);
+    const dueAt = Date.UTC(2026, 0, 1);
+    await storage.write([put(job('a', dueAt, Uint8Array.of(0, 255, 7)))]);
     const raw = await admin.hgetBuffer(redisKeys(namespace).jobs, 'a');
-    expect(raw).not.toBeNull();
-    const record = unpack(raw ?? Buffer.alloc(0)) as Record<string, unknown>;
-    expect(record).toMatchObject({ v: 1, name: 'mail:send', status: 'scheduled', dueAt: 1_000 });
-    expect([...(record.data as Uint8Array)]).toEqual([0, 255, 7]);
+    const expected = Buffer.concat([
+      Buffer.of(0x95, 0x02), // array of 5, format version 2
+      Buffer.of(0xa9, ...Buffer.from('mail:send')),
+      Buffer.of(0x00), // scheduled
+      Buffer.of(0xcb, ...float64(dueAt)),
+      Buffer.of(0xc4, 3, 0, 255, 7), // bin 8
+    ]);
+    expect(raw?.toString('hex')).toBe(expected.toString('hex'));
+    expect(unpack(raw ?? Buffer.alloc(0))).toEqual([
+      2,
+      'mail:send',
+      0,
+      dueAt,
+      Buffer.of(0, 255, 7),
+    ]);
+  });
+
+  it('codes running as 1 and keeps any other status as its string', async () => {
+    const storage = await opened(redisStorage({ url, namespace: nextNamespace() }));
+    const running = { ...job('r'), status: 'running' };
+    const other = { ...job('o'), status: 'paused' };
+    await storage.write([put(running), put(other)]);
+    const raw = await admin.hmgetBuffer(redisKeys(namespace).jobs, 'r', 'o');
+    expect(raw.map((bytes) => (unpack(bytes ?? Buffer.alloc(0)) as unknown[])[2])).toEqual([
+      1,
+      'paused',
+    ]);
+    expect(byId(await storage.load())).toEqual(byId([running, other]));
   });
 
   it('scores the due ZSET by dueAt and follows puts and deletes', async () => {
@@ -104,6 +129,37 @@ describe('redisStorage key layout', () => {
   });
 });
 
+describe('redisStorage records of format version 1', () => {
+  it('loads real version-1 records exactly as they were stored', async () => {
+    const storage = await opened(redisStorage({ url, namespace: nextNamespace() }));
+    const fixtures = formatOneRecords();
+    expect(fixtures.length).toBeGreaterThan(0);
+    for (const { id, redis } of fixtures) await admin.hset(redisKeys(namespace).jobs, id, redis);
+    await storage.write([put(job('new'))]);
+    const expected = [...fixtures.map(({ redis: _, ...stored }) => stored), job('new')];
+    expect(byId(await storage.load())).toEqual(byId(expected));
+  });
+
+  it('lists version-1 set-aside records, and sets a loaded version-1 job aside unchanged', async () => {
+    const storage = await opened(redisStorage({ url, namespace: nextNamespace() }));
+    const [first, second] = formatOneRecords();
+    if (!first || !second) throw new Error('the fixture holds fewer than two records');
+    const { id, name, status, dueAt, data } = first;
+    // As version 1 packed a set-aside record: the job's map plus reason and at.
+    const v1 = new Packr({ useRecords: false, mapsAsObjects: true, useToJSON: false });
+    const old = v1.pack({ v: 1, name, status, dueAt, data, reason: 'gone', at: 5 });
+    await admin.hset(redisKeys(namespace).setAside, id, old);
+    await admin.hset(redisKeys(namespace).jobs, second.id, second.redis);
+    const [loaded] = await storage.load();
+    if (!loaded) throw new Error('nothing loaded');
+    await storage.setAside([{ job: loaded, reason: 'not registered', at: 7 }]);
+    expect(await storage.listSetAside()).toEqual([
+      { job: { id, name, status, dueAt, data }, reason: 'gone', at: 5 },
+      { job: withoutRedis(second), reason: 'not registered', at: 7 },
+    ]);
+  });
+});
+
 describe('redisStorage records it cannot read', () => {
   it('returns them from load() with name "" and the raw bytes, then sets them aside', async () => {
     const storage = await opened(redisStorage({ url, namespace: nextNamespace() }));
@@ -119,6 +175,67 @@ describe('redisStorage records it cannot read', () => {
     expect((await storage.load()).map((stored) => stored.id)).toEqual(['good']);
     const [aside] = await storage.listSetAside();
     expect(Buffer.from(aside?.job.data ?? []).equals(garbage)).toBe(true);
+  });
+
+  it('treats a record of an unknown version, or a cut-off one, as unreadable', async () => {
+    const storage = await opened(redisStorage({ url, namespace: nextNamespace() }));
+    await storage.write([put(job('a'))]);
+    const whole = (await admin.hgetBuffer(redisKeys(namespace).jobs, 'a')) ?? Buffer.alloc(0);
+    const records = {
+      future: pack([3, 'mail:send', 0, 1, Buffer.of(1)]),
+      cut: whole.subarray(0, whole.length - 1),
+      longer: Buffer.concat([whole, Buffer.of(0)]),
+      code: pack([2, 'mail:send', 9, 1, Buffer.of(1)]),
+    };
+    for (const [id, bytes] of Object.entries(records)) {
+      await admin.hset(redisKeys(namespace).jobs, id, bytes);
+    }
+    const loaded = byId(await storage.load());
+    for (const [id, bytes] of Object.entries(records)) {
+      expect(loaded[id], id).toMatchObject({ name: '', status: '', dueAt: 0 });
+      expect(Buffer.from(loaded[id]?.data ?? []).equals(bytes), id).toBe(true);
+    }
+    expect(loaded.a).toEqual(job('a'));
+  });
+});
+
+describe('redisStorage load()', () => {
+  it('reads every job once over many HSCAN pages', async () => {
+    const storage = await opened(redisStorage({ url, namespace: nextNamespace() }));
+    const jobs = Array.from({ length: 7_000 }, (_, i) =>
+      job(`job-${i}`, i, Uint8Array.of(i % 256)),
+    );
+    await storage.write(jobs.map(put));
+    const loaded = await storage.load();
+    expect(loaded).toHaveLength(jobs.length);
+    expect(byId(loaded)).toEqual(byId(jobs));
+  });
+
+  it('reads fields msgpackr packs in other forms: long strings and data, any number', async () => {
+    const storage = await opened(redisStorage({ url, namespace: nextNamespace() }));
+    const jobs: StoredJob[] = [
+      { ...job('str8', 1), name: `${'n'.repeat(40)}:x` },
+      { ...job('str16', 2), name: `${'n'.repeat(300)}:x` },
+      { ...job('utf8', 3), name: 'räder:süß', status: 'ünknown' },
+      { ...job('bin16', 128), data: new Uint8Array(300).fill(9) },
+      { ...job('bin32', 2 ** 31), data: new Uint8Array(70_000).fill(8) },
+      job('negative', -1),
+      job('fraction', 1.5),
+      job('empty', 0, new Uint8Array(0)),
+    ];
+    await storage.write(jobs.map(put));
+    expect(byId(await storage.load())).toEqual(byId(jobs));
+  });
+
+  it('hands set-aside the exact bytes of a loaded job', async () => {
+    const storage = await opened(redisStorage({ url, namespace: nextNamespace() }));
+    const data = Uint8Array.from({ length: 256 }, (_, i) => 255 - i);
+    await storage.write([put(job('a', 1)), put(job('b', 2, data)), put(job('c', 3))]);
+    const loaded = (await storage.load()).find((stored) => stored.id === 'b');
+    if (!loaded) throw new Error('b was not loaded');
+    await storage.setAside([{ job: loaded, reason: 'test', at: 1 }]);
+    const [aside] = await storage.listSetAside();
+    expect(aside?.job).toEqual(job('b', 2, data));
   });
 });
 
@@ -228,6 +345,41 @@ describe('redisStorage with createJobify', () => {
     expect(await admin.hlen(redisKeys(ns).jobs)).toBe(0);
   });
 });
+
+/** Real records of format version 1, packed by the version-1 code, with what they hold. */
+function formatOneRecords(): (StoredJob & { readonly redis: Buffer })[] {
+  const file = new URL('../fixtures/format-1-records.json', import.meta.url);
+  const records = JSON.parse(readFileSync(file, 'utf8')) as {
+    id: string;
+    name: string;
+    status: string;
+    dueAt: number;
+    data: string;
+    redis: string;
+  }[];
+  return records.map((record) => ({
+    ...record,
+    data: new Uint8Array(Buffer.from(record.data, 'base64')),
+    redis: Buffer.from(record.redis, 'base64'),
+  }));
+}
+
+function withoutRedis({ redis: _, ...stored }: StoredJob & { readonly redis: Buffer }): StoredJob {
+  return stored;
+}
+
+/** Jobs by id, with data as plain bytes (a loaded one may be a Buffer view). */
+function byId(jobs: readonly StoredJob[]): Record<string, StoredJob> {
+  return Object.fromEntries(
+    jobs.map((stored) => [stored.id, { ...stored, data: new Uint8Array(stored.data) }]),
+  );
+}
+
+function float64(value: number): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeDoubleBE(value);
+  return bytes;
+}
 
 function job(id: string, dueAt = Date.UTC(2026, 0, 1), data = Uint8Array.of(1, 2, 3)): StoredJob {
   return { id, name: 'mail:send', status: 'scheduled', dueAt, data };

@@ -2,7 +2,7 @@
   Moves records that cannot be restored out of the live set into the set-aside hash, as
   one atomic step, so a record is always in exactly one of the two.
 
-  KEYS[1]  jobs      HASH   job id -> packed record
+  KEYS[1]  jobs      HASH   job id -> packed record (msgpack, see record.ts)
   KEYS[2]  due       ZSET   job id scored by dueAt
   KEYS[3]  setAside  HASH   job id -> packed set-aside record (job, reason, at)
   KEYS[4]  events    STREAM one small entry per record set aside, trimmed with MAXLEN ~

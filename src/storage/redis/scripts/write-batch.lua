@@ -1,7 +1,7 @@
 --[[
   Applies one batch of job writes, in order, as one atomic step.
 
-  KEYS[1]  jobs      HASH   job id -> packed record
+  KEYS[1]  jobs      HASH   job id -> packed record (msgpack, see record.ts)
   KEYS[2]  due       ZSET   job id scored by dueAt (epoch ms)
   KEYS[3]  events    STREAM one small entry per write, trimmed with MAXLEN ~
 
