@@ -145,7 +145,8 @@ export class Task<TArgs extends unknown[] = never[], TResult = unknown> {
   /** Runs the task as soon as possible: `schedule(...args).push()`. */
   push(...args: TArgs): Promise<Job<TResult>> {
     try {
-      return this.schedule(...args).push();
+      const engine = this.#owner.engineFor(this as unknown as Task);
+      return new ScheduleBuilder<TResult>(engine, this as unknown as Task, args).push();
     } catch (error) {
       return Promise.reject(toError(error));
     }

@@ -27,6 +27,7 @@ export type When =
 
 /** "As soon as possible" has no fields, so every push shares this one object. */
 const NOW: When = Object.freeze({ type: 'push' });
+const NO_OPTIONS: ScheduleOptions = Object.freeze({});
 
 /** One scheduling request. */
 export interface SchedulePlan {
@@ -59,7 +60,7 @@ export class ScheduleBuilder<TResult> {
 
   /** Runs as soon as possible, under a new id. */
   push(): Promise<Job<TResult>> {
-    return this.#submit(NOW, {});
+    return this.#submit(NOW, NO_OPTIONS);
   }
 
   /** Runs `ms` milliseconds from now. */

@@ -107,6 +107,7 @@ function findUnstorable(value: unknown, path: string, seen: Set<object>): string
  */
 export function assertStorableArgs(taskName: string, args: readonly unknown[]): void {
   args.forEach((arg, index) => {
+    if (isStorableLeaf(arg)) return; // most arguments: no path string, no Set
     const problem = findUnstorable(arg, `argument ${index}`, new Set());
     if (problem) {
       throw new SerializationError(
