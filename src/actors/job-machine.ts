@@ -49,6 +49,9 @@ export interface ErrorRecord {
   readonly stack?: string;
 }
 
+/** Arguments of jobs that take none: one shared array instead of one per job. */
+export const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
 /** A schedule to apply: on a new job, on replace, or after the current run of a running job. */
 export interface ScheduleRequest {
   readonly args: readonly unknown[];

@@ -6,7 +6,7 @@ import { applyMisfire } from '../scheduling/misfire.js';
 import type { SchedulePlan, When } from '../scheduling/schedule-builder.js';
 import { assertStorableArgs } from '../serialization/serializer.js';
 import type { Engine } from './app-supervisor.js';
-import type { Trigger } from './job-machine.js';
+import { NO_ARGS, type Trigger } from './job-machine.js';
 import type { JobRuntime } from './job-runtime.js';
 
 /**
@@ -130,9 +130,6 @@ async function scheduleThroughOuter(
   });
   return scheduled;
 }
-
-/** Arguments of jobs that take none: one shared array instead of one per job. */
-const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /** An identical schedule with identical arguments changes nothing (unless `force`). */
 function isUnchanged(existing: JobRuntime, plan: SchedulePlan): boolean {

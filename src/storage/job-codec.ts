@@ -1,9 +1,10 @@
-import type {
-  ErrorRecord,
-  JobRecord,
-  JobStatus,
-  ScheduleRequest,
-  Trigger,
+import {
+  type ErrorRecord,
+  type JobRecord,
+  type JobStatus,
+  NO_ARGS,
+  type ScheduleRequest,
+  type Trigger,
 } from '../actors/job-machine.js';
 import type { JobState } from '../actors/job-transition.js';
 import type { CronSpec } from '../scheduling/cron.js';
@@ -100,7 +101,7 @@ export function decodeJob(job: StoredJob, serializer: Serializer): JobState {
   const record: JobRecord = {
     id: job.id,
     name: job.name,
-    args,
+    args: args.length === 0 ? NO_ARGS : args,
     trigger: fromWireTrigger(trigger),
     execAt: job.dueAt,
     attempt,
