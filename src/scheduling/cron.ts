@@ -49,7 +49,18 @@ const DEFAULTS = {
 const VALIDATION_TZ = 'UTC';
 /** Cron jobs re-evaluate the same few expressions on every run; bound it so dynamic ones can't leak. */
 const CACHE_LIMIT = 1000;
-const cache = new Map<string, CronExpression>();
+const cache = new Map<string, Compiled>();
+
+/**
+ * A parsed expression and its last answer. Many jobs on one expression (every minute, say)
+ * ask for the same next occurrence in the same firing; cron-parser (through luxon) takes
+ * tens of microseconds per answer, the memo none.
+ */
+interface Compiled {
+  readonly parsed: CronExpression;
+  lastAfter: number;
+  lastNext: number;
+}
 
 /**
  * The misfire policies. `grace(ms)` replays a missed run only if it is at most `ms` late.
@@ -91,11 +102,15 @@ export function parseCron(expression: string, tz: string): void {
  */
 export function nextRunAt(expression: string, after: number, tz: string): number {
   if (!Number.isFinite(after)) throw invalidOption('after', 'finite epoch milliseconds', after);
-  const parsed = compiled(expression, tz);
+  const entry = compiled(expression, tz);
+  if (entry.lastAfter === after) return entry.lastNext;
   try {
     // next() skips a current date that matches exactly, so the result is strictly after.
-    parsed.reset(new Date(after));
-    return parsed.next().getTime();
+    entry.parsed.reset(new Date(after));
+    const next = entry.parsed.next().getTime();
+    entry.lastAfter = after;
+    entry.lastNext = next;
+    return next;
   } catch (cause) {
     throw new InvalidCronError(expression, tz, cause);
   }
@@ -189,11 +204,11 @@ export class Cron {
   }
 }
 
-function compiled(expression: string, tz: string): CronExpression {
+function compiled(expression: string, tz: string): Compiled {
   const key = `${tz} ${expression}`; // a zone name has no spaces, so the key is unambiguous
   let parsed = cache.get(key);
   if (parsed === undefined) {
-    parsed = compile(expression, tz);
+    parsed = { parsed: compile(expression, tz), lastAfter: Number.NaN, lastNext: Number.NaN };
     if (cache.size >= CACHE_LIMIT) {
       const oldest = cache.keys().next();
       if (oldest.done !== true) cache.delete(oldest.value);
