@@ -13,6 +13,7 @@ import { describeMachine, writeResults } from './lib/output.js';
 import { FULL, QUICK, planRuns } from './lib/plan.js';
 import { BENCH_PREFIX, deleteKeys, openRedis } from './lib/redis.js';
 import { benchName } from './lib/systems.js';
+import { checkGoals, renderGoals } from './lib/goals.js';
 import { defineRows, fillRows, renderTable } from './lib/table.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -52,11 +53,15 @@ console.log(
   `\n${scale}${machine.cpus} cores, Node ${machine.node}, Redis ${machine.redis}; ${minutes} min.\n`,
 );
 console.log(renderTable(rows));
+const goals = checkGoals(rows, sizes);
+const goalNote = quick ? ' (quick sizes: for the goals, run the full bench)' : '';
+console.log(`\nGoals${goalNote}:\n\n${renderGoals(goals)}`);
 const written = writeResults({
   mode: quick ? 'quick' : 'full',
   machine,
   results,
   rows,
+  goals,
   labels: {
     burst: `${sizes.delayed} due at one instant`,
     spread: `${sizes.delayed} over 2 s, ${sizes.waiting} waiting`,

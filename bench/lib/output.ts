@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { ROOT } from './child.js';
 import type { ChildFailure, ChildResult } from './child.js';
+import type { GoalResult } from './goals.js';
 import type { FilledRow } from './table.js';
 import { renderCdfSvg, type Series } from './svg.js';
 
@@ -41,6 +42,7 @@ export function writeResults(report: {
   readonly machine: Record<string, string | number>;
   readonly results: ReadonlyMap<string, ChildResult | ChildFailure>;
   readonly rows: readonly FilledRow[];
+  readonly goals: readonly GoalResult[];
   readonly labels: { readonly burst: string; readonly spread: string };
 }): string[] {
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -51,6 +53,7 @@ export function writeResults(report: {
       mode: report.mode,
       machine: report.machine,
       rows: report.rows.map(({ figure, better, values }) => ({ figure, better, values })),
+      goals: report.goals,
       runs: Object.fromEntries(report.results),
     },
     null,
