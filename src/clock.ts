@@ -19,9 +19,21 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** The handle of a zero-delay timer, which runs as an immediate. */
+class Immediate {
+  readonly handle: ReturnType<typeof setImmediate>;
+
+  constructor(fn: () => void) {
+    this.handle = setImmediate(fn);
+  }
+}
+
 /**
  * The real clock: `Date.now()` and the global timers. Timers stay ref'd on purpose: a
- * scheduler with due work should keep the process alive.
+ * scheduler with due work should keep the process alive. A timer of 0 ms (or less) runs
+ * as an immediate, in this turn of the event loop, instead of after `setTimeout`'s 1 ms
+ * floor: a job pushed now starts at once, ahead of the storage batch of the same tick, so
+ * a job that finishes within that tick is never written at all.
  *
  * @example
  * const app = createJobify({ clock: createSystemClock() }); // the default anyway
@@ -29,8 +41,11 @@ export interface Clock {
 export function createSystemClock(): Clock {
   return {
     now: () => Date.now(),
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    setTimeout: (fn, ms) => (ms > 0 ? setTimeout(fn, ms) : new Immediate(fn)),
+    clearTimeout: (handle) => {
+      if (handle instanceof Immediate) clearImmediate(handle.handle);
+      else clearTimeout(handle as ReturnType<typeof setTimeout>);
+    },
   };
 }
 

@@ -210,4 +210,19 @@ describe('createSystemClock', () => {
     expect(fired).toBe(0);
     expect(() => clock.clearTimeout(undefined)).not.toThrow();
   });
+
+  it('runs a 0 ms timer in this turn of the event loop, ahead of a later setImmediate', async () => {
+    const clock = createSystemClock();
+    const order: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      clock.setTimeout(() => order.push('timer'), 0);
+      clock.setTimeout(() => order.push('negative delay'), -5);
+      setImmediate(() => {
+        order.push('immediate');
+        resolve();
+      });
+    });
+    await done;
+    expect(order).toEqual(['timer', 'negative delay', 'immediate']);
+  });
 });

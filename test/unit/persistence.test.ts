@@ -144,4 +144,29 @@ describe('when schedule() resolves', () => {
       await app.stop();
     }
   });
+
+  it('writes nothing for a job that finishes in the tick it is pushed (system clock)', async () => {
+    const inner = memoryStorage();
+    const batches: number[] = [];
+    const storage: Storage = {
+      ...inner,
+      write: (batch) => {
+        batches.push(batch.length);
+        return inner.write(batch);
+      },
+    };
+    const app = createJobify({ storage, logger: false });
+    const quick = app.task(function quick(n: number) {
+      return n + 1;
+    });
+    await app.start();
+    try {
+      const jobs = await Promise.all([quick.push(1), quick.push(2), quick.push(3)]);
+      expect(await Promise.all(jobs.map((job) => job.result()))).toEqual([2, 3, 4]);
+      expect(batches).toEqual([]);
+      expect(await storedIds(inner)).toEqual([]);
+    } finally {
+      await app.stop();
+    }
+  });
 });
