@@ -113,13 +113,15 @@ function restartRuns(sizes: Sizes, namespace: string): PlannedRun[] {
 export function planRuns(sizes: Sizes, restartNamespace: string): PlannedRun[] {
   const redisSystems = ['jobify-redis', 'bullmq'] as const;
   return [
-    ...perSystem(
-      'throughput',
-      'throughput',
-      ALL,
-      () => [`--n=${sizes.throughput}`],
-      3 * MINUTE,
-    ).map((run) => ({ ...run, repeat: { times: sizes.throughputRepeats, by: 'jobsPerSec' } })),
+    ...(['noop', 'yield'] as const).flatMap((work) =>
+      perSystem(
+        work === 'noop' ? 'throughput' : 'throughput-stored',
+        'throughput',
+        ALL,
+        () => [`--n=${sizes.throughput}`, `--work=${work}`],
+        3 * MINUTE,
+      ).map((run) => ({ ...run, repeat: { times: sizes.throughputRepeats, by: 'jobsPerSec' } })),
+    ),
     ...delayedRuns(sizes),
     ...heapRuns(sizes),
     ...perSystem(

@@ -98,6 +98,16 @@ export function defineRows(sizes: Sizes): Row[] {
   return [
     row(`${pushed} (jobs/s)`, 'higher', each('throughput', 'jobsPerSec')),
     row(`${pushed}, writes settled (jobs/s)`, 'higher', each('throughput', 'settledJobsPerSec')),
+    row(
+      `throughput, ${k(sizes.throughput)} jobs waiting one event-loop turn, each stored (jobs/s)`,
+      'higher',
+      each('throughput-stored', 'jobsPerSec'),
+    ),
+    row(
+      `throughput, ${k(sizes.throughput)} jobs each stored, writes settled (jobs/s)`,
+      'higher',
+      each('throughput-stored', 'settledJobsPerSec'),
+    ),
     ...latenessRows('delayed-burst', `delayed, ${delayed} due at one instant`),
     ...latenessRows('delayed-spread', `delayed, ${delayed} over 2 s, ${k(sizes.waiting)} waiting`),
     ...heapRows(sizes.heap[0]),

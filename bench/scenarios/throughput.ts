@@ -2,7 +2,11 @@
  * Throughput: N no-op jobs pushed and completed, from the first push to the last
  * completion (`jobsPerSec`), and until the last storage write is done (`settledJobsPerSec`:
  * jobify's `stop()` flushes the deletes of finished jobs; BullMQ's completion is already in
- * Redis). Args: --system=jobify-memory|jobify-redis|bullmq --n=20000.
+ * Redis). With `--work=yield` every task waits one turn of the event loop before it
+ * returns, so it is still running when jobify's storage batch goes out: every job is then
+ * written (as running) and deleted, where a no-op job that finishes in the tick it is due
+ * is never written. Args: --system=jobify-memory|jobify-redis|bullmq --n=20000
+ * --work=noop|yield.
  */
 import { parseArgs, choiceArg, intArg } from '../lib/args.js';
 import { addInChunks, openBull } from '../lib/bull.js';
@@ -15,6 +19,9 @@ import { createCounter, withTimeout } from '../lib/time.js';
 const args = parseArgs(process.argv.slice(2));
 const system = choiceArg(args, 'system', SYSTEMS);
 const n = intArg(args, 'n', 20_000);
+const work = choiceArg(args, 'work', ['noop', 'yield'] as const);
+/** The task body of both systems: nothing, or one turn of the event loop. */
+const task = work === 'noop' ? () => Promise.resolve() : () => new Promise((r) => setImmediate(r));
 const WAIT_MS = 120_000;
 const BULL_CONCURRENCY = 50;
 
@@ -23,7 +30,7 @@ async function runJobify(target: Exclude<System, 'bullmq'>, name: string) {
   let ran = 0;
   const noop = app.task(async function noop(_i: number) {
     ran += 1;
-    return Promise.resolve();
+    return task();
   });
   await app.start();
   const startedAt = performance.now();
@@ -41,7 +48,7 @@ async function runJobify(target: Exclude<System, 'bullmq'>, name: string) {
 
 async function runBull(name: string) {
   const completed = createCounter();
-  const bull = await openBull(name, () => Promise.resolve(), BULL_CONCURRENCY);
+  const bull = await openBull(name, task, BULL_CONCURRENCY);
   bull.worker.on('completed', () => completed.bump());
   try {
     const startedAt = performance.now();
@@ -67,6 +74,7 @@ await runScenario(WAIT_MS * 2, async () => {
       scenario: 'throughput',
       system,
       n,
+      work,
       pushedMs: round(timing.pushedMs),
       elapsedMs: round(timing.elapsedMs),
       settledMs: round(timing.settledMs),
