@@ -6,7 +6,9 @@ import {
   JobTimeoutError,
 } from './errors.js';
 import { FINISHED_STATUSES, type JobStatus } from './actors/job-machine.js';
-import type { JobRuntime } from './actors/job-runtime.js';
+import type { Outcome } from './actors/job-runtime.js';
+import type { JobRecord } from './actors/job-machine.js';
+import type { Task } from './routing/task.js';
 import { persistedSnapshot } from './actors/job-transition.js';
 import { reviveError } from './internal/error-record.js';
 
@@ -14,58 +16,63 @@ import { reviveError } from './internal/error-record.js';
  * A handle on one scheduled job. Users get it from scheduling calls, `findJob` and
  * `getActiveJobs`; they never construct it.
  *
+ * The engine's object for the job is a subclass of this one (`JobRuntime`), so a job costs
+ * one object, not a handle and a runtime; what the engine adds is not part of the type.
+ *
  * @example
  * const job = await sendWelcome.schedule(42).delay(5_000);
  * console.log(job.id, job.status, job.execAt);
  * const value = await job.result();
  */
-export class Job<TResult = unknown> {
-  readonly #runtime: JobRuntime;
-
+export abstract class Job<TResult = unknown> {
+  /** @internal The job machine's context: what storage keeps. */
+  protected abstract readonly record: JobRecord;
+  /** @internal The task this job runs. */
+  protected abstract readonly task: Task;
+  /** @internal How the last run (or the job) ended. */
+  protected abstract readonly outcome: Outcome | undefined;
+  /** @internal Resolves with the outcome status when the current run (or the job) ends. */
+  protected abstract readonly done: Promise<JobStatus>;
   /** @internal */
-  constructor(runtime: JobRuntime) {
-    this.#runtime = runtime;
-  }
+  protected abstract cancelJob(): Promise<boolean>;
+
+  abstract get status(): JobStatus;
 
   get id(): string {
-    return this.#runtime.id;
+    return this.record.id;
   }
 
   /** Full task name. */
   get name(): string {
-    return this.#runtime.record.name;
-  }
-
-  get status(): JobStatus {
-    return this.#runtime.status;
+    return this.record.name;
   }
 
   /** The next (or current) planned run. */
   get execAt(): Date {
-    return new Date(this.#runtime.record.execAt);
+    return new Date(this.record.execAt);
   }
 
   /** 1-based attempt of the current occurrence. */
   get attempt(): number {
-    return this.#runtime.record.attempt;
+    return this.record.attempt;
   }
 
   /** The error of the last failed attempt, if any. */
   get error(): Error | undefined {
-    const outcome = this.#runtime.outcome;
+    const outcome = this.outcome;
     if (outcome && 'error' in outcome) return outcome.error;
-    const record = this.#runtime.record.lastError;
+    const record = this.record.lastError;
     return record ? reviveError(record) : undefined;
   }
 
   get cronExpression(): string | undefined {
-    const trigger = this.#runtime.record.trigger;
+    const trigger = this.record.trigger;
     return trigger.type === 'cron' ? trigger.cron.expression : undefined;
   }
 
   /** The task's `metadata` option. */
   get metadata(): Readonly<Record<string, unknown>> {
-    return this.#runtime.task.options.metadata;
+    return this.task.options.metadata;
   }
 
   /**
@@ -75,7 +82,7 @@ export class Job<TResult = unknown> {
    */
   wait(): Promise<JobStatus> {
     if (this.isDone()) return Promise.resolve(this.status);
-    return this.#runtime.done;
+    return this.done;
   }
 
   /**
@@ -85,7 +92,7 @@ export class Job<TResult = unknown> {
    */
   async result(): Promise<TResult> {
     await this.wait();
-    const outcome = this.#runtime.outcome;
+    const outcome = this.outcome;
     switch (outcome?.status) {
       case 'success':
         return outcome.value as TResult;
@@ -112,7 +119,7 @@ export class Job<TResult = unknown> {
    * `cancelled`. Resolves false for a job that had already finished (it is left as is).
    */
   cancel(): Promise<boolean> {
-    return this.#runtime.supervisor.cancel(this.#runtime);
+    return this.cancelJob();
   }
 
   isDone(): boolean {
@@ -120,7 +127,7 @@ export class Job<TResult = unknown> {
   }
 
   isCron(): boolean {
-    return this.#runtime.record.trigger.type === 'cron';
+    return this.record.trigger.type === 'cron';
   }
 
   /**
@@ -128,10 +135,21 @@ export class Job<TResult = unknown> {
    * actor in this state returns, so `createActor(jobMachine, { snapshot })` restores it.
    */
   snapshot(): Snapshot<unknown> {
-    return persistedSnapshot(this.#runtime);
+    return persistedSnapshot({ status: this.status, record: this.record });
   }
 
   toString(): string {
     return `Job(${this.id} ${this.name} ${this.status} at ${this.execAt.toISOString()})`;
+  }
+
+  /** What `JSON.stringify` shows: the public fields, never the engine's. */
+  toJSON(): { id: string; name: string; status: JobStatus; execAt: string; attempt: number } {
+    const { id, name, status, attempt } = this;
+    return { id, name, status, execAt: this.execAt.toISOString(), attempt };
+  }
+
+  /** What `console.log` and `util.inspect` show. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 }

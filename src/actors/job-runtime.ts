@@ -31,21 +31,21 @@ const RECOVERED = 2;
 
 /**
  * The engine's side of one job: its state in the job machine, the task it runs, the
- * attempt in flight and what waiters are told. Users see it through {@link Job}.
+ * attempt in flight and what waiters are told. Users see it as the {@link Job} it extends.
  *
- * A job that only waits is this object and its record, nothing else: it is its own entry
- * in the clock's heap (due at `record.execAt`), and what a run, a waiter or an inspector
- * needs is made when first needed. That keeps a waiting job to a few hundred bytes.
+ * A job that only waits is this object and its record, nothing else: it is the user's
+ * handle too, it is its own entry in the clock's heap (due at `record.execAt`), and what a
+ * run, a waiter or an inspector needs is made when first needed. That keeps a waiting job
+ * to a few hundred bytes.
  */
-export class JobRuntime implements JobState, ClockEntry {
+export class JobRuntime extends Job implements JobState, ClockEntry {
   readonly task: Task;
   readonly supervisor: RouterSupervisor;
-  status: JobStatus;
   record: JobRecord;
   seq = 0;
   slot = -1;
+  #status: JobStatus;
   #flags = 0;
-  #handle: Job | undefined;
   #activity: Activity | undefined;
 
   constructor(options: {
@@ -54,14 +54,19 @@ export class JobRuntime implements JobState, ClockEntry {
     status: JobStatus;
     record: JobRecord;
   }) {
+    super();
     this.task = options.task;
     this.supervisor = options.supervisor;
-    this.status = options.status;
+    this.#status = options.status;
     this.record = options.record;
   }
 
-  get id(): string {
-    return this.record.id;
+  get status(): JobStatus {
+    return this.#status;
+  }
+
+  set status(status: JobStatus) {
+    this.#status = status;
   }
 
   /** When the job is due, as the clock orders it; the clock is told whenever it changes. */
@@ -108,9 +113,13 @@ export class JobRuntime implements JobState, ClockEntry {
     this.#active().mirror = mirror;
   }
 
-  /** The user's handle on this job; the same object for the job's whole life. */
+  /** The user's handle on this job: the runtime itself, as its public type. */
   get handle(): Job {
-    return (this.#handle ??= new Job(this));
+    return this;
+  }
+
+  protected cancelJob(): Promise<boolean> {
+    return this.supervisor.cancel(this);
   }
 
   /** Resolves with the outcome status when the current run (or the job) ends. */

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   DuplicateJobError,
@@ -187,6 +188,19 @@ describe('a job handle', () => {
     await env.clock.advance(1_000);
     expect(job.isDone()).toBe(true);
     expect(job.toString()).toContain('success');
+  });
+
+  it('logs and serializes as its public fields only', async () => {
+    await using env = await startAdd();
+    const job = await env.add.schedule(1, 2).delay(1_000, { jobId: 'sum-2' });
+    expect(JSON.parse(JSON.stringify(job))).toEqual({
+      id: 'sum-2',
+      name: 'add',
+      status: 'scheduled',
+      execAt: new Date(START + 1_000).toISOString(),
+      attempt: 1,
+    });
+    expect(inspect(job)).toBe(job.toString());
   });
 
   it('gives an id to a job scheduled without one', async () => {
