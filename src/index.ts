@@ -14,7 +14,8 @@ export { SmartRetry } from './scheduling/retry.js';
 export type { SmartRetryOptions, ErrorClass } from './scheduling/retry.js';
 export type { Job } from './job.js';
 export { JobStatus } from './actors/job-machine.js';
-export type { Trigger } from './actors/job-machine.js';
+export { jobMachine } from './actors/job-machine.js';
+export type { JobMachine, Trigger } from './actors/job-machine.js';
 export { getJobContext } from './context.js';
 export type { JobContext } from './context.js';
 export type {
