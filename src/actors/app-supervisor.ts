@@ -79,7 +79,12 @@ export class Engine implements SupervisorServices {
     this.inspecting = config.inspect !== undefined;
     this.serializer = config.serializer;
     this.tasks = config.tasks;
-    this.writes = new WriteBatcher(config.storage, config.serializer, config.logger);
+    this.writes = new WriteBatcher({
+      storage: config.storage,
+      serializer: config.serializer,
+      logger: config.logger,
+      clock: config.clock,
+    });
     this.clockActor = createClockActor<JobRuntime | Alarm>({
       clock: config.clock,
       onDue: (entry) => {

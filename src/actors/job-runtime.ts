@@ -28,6 +28,7 @@ class Activity {
 
 const IN_STORE = 1;
 const RECOVERED = 2;
+const WRITE_QUEUED = 4;
 
 /**
  * The engine's side of one job: its state in the job machine, the task it runs, the
@@ -81,6 +82,15 @@ export class JobRuntime extends Job implements JobState, ClockEntry {
 
   set inStore(value: boolean) {
     this.#flags = value ? this.#flags | IN_STORE : this.#flags & ~IN_STORE;
+  }
+
+  /** The job waits in the write batcher's queue (at most once). */
+  get writeQueued(): boolean {
+    return (this.#flags & WRITE_QUEUED) !== 0;
+  }
+
+  set writeQueued(value: boolean) {
+    this.#flags = value ? this.#flags | WRITE_QUEUED : this.#flags & ~WRITE_QUEUED;
   }
 
   /** The current run restarts one interrupted by a crash or a stop. */

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { FINISHED_STATUSES } from '../actors/job-machine.js';
 import type { JobRuntime } from '../actors/job-runtime.js';
 import type { Serializer } from '../serialization/serializer.js';
 import { type Deferred, createDeferred } from '../internal/deferred.js';
@@ -13,13 +15,20 @@ const STORED = Promise.resolve();
  * one job in a tick become one write of its latest state, and a job that starts and
  * finishes within a tick is never written at all. Batches go out one at a time, in order;
  * a failed batch is retried with backoff, and writes queued meanwhile supersede it.
+ *
+ * Jobs wait in a plain array, each at most once (`writeQueued`), and what a job needs is
+ * decided when the batch is made, from its state then: a live job is put, a finished one
+ * deleted if it was ever stored. No map keyed by id, so queueing costs an array push.
  */
 export class WriteBatcher {
   readonly #storage: Storage;
   readonly #serializer: Serializer;
   readonly #logger: Logger;
-  /** Job id → the job to write, or null to delete it. */
-  #pending = new Map<string, JobRuntime | null>();
+  readonly #clock: Clock;
+  /** Jobs with a write to make; one that was taken off again has `writeQueued` false. */
+  #pending: JobRuntime[] = [];
+  /** How many of `#pending` still have a write to make. */
+  #queued = 0;
   /** Resolved when the batch that takes `#pending` is stored; shared by every caller. */
   #pendingStored: Deferred<void> | undefined;
   #flushing: Promise<void> | undefined;
@@ -33,25 +42,41 @@ export class WriteBatcher {
   #seq = 0;
   #written = 0;
 
-  constructor(storage: Storage, serializer: Serializer, logger: Logger) {
-    this.#storage = storage;
-    this.#serializer = serializer;
-    this.#logger = logger;
+  constructor(options: {
+    storage: Storage;
+    serializer: Serializer;
+    logger: Logger;
+    /** Times the backoff between retries of a failed batch. */
+    clock: Clock;
+  }) {
+    this.#storage = options.storage;
+    this.#serializer = options.serializer;
+    this.#logger = options.logger;
+    this.#clock = options.clock;
   }
 
+  /** The job's state changed: store it (or, once it has finished, delete it). */
   put(runtime: JobRuntime): void {
     this.#seq += 1;
-    this.#pending.set(runtime.id, runtime);
-    this.#schedule();
+    this.#enqueue(runtime);
   }
 
+  /** The job has finished: delete it, unless it was never stored. */
   remove(runtime: JobRuntime): void {
     this.#seq += 1;
-    if (!runtime.inStore) {
-      this.#pending.delete(runtime.id);
-      return;
+    if (runtime.inStore) {
+      this.#enqueue(runtime);
+    } else if (runtime.writeQueued) {
+      runtime.writeQueued = false;
+      this.#queued -= 1;
     }
-    this.#pending.set(runtime.id, null);
+  }
+
+  #enqueue(runtime: JobRuntime): void {
+    if (runtime.writeQueued) return;
+    runtime.writeQueued = true;
+    this.#queued += 1;
+    this.#pending.push(runtime);
     this.#schedule();
   }
 
@@ -66,7 +91,7 @@ export class WriteBatcher {
     if (this.#flushing && seq <= this.#flushingUpTo) {
       return (this.#flushingStored ??= createDeferred()).promise;
     }
-    if (this.#pending.size === 0 && !this.#flushing) {
+    if (this.#queued === 0 && !this.#flushing) {
       this.#written = seq; // nothing left to write: the queued changes cancelled out
       return STORED;
     }
@@ -76,7 +101,7 @@ export class WriteBatcher {
 
   /** Resolves once everything queued so far has been written (retrying as needed). */
   async settled(): Promise<void> {
-    while (this.#pending.size > 0 || this.#flushing) {
+    while (this.#queued > 0 || this.#flushing) {
       await (this.#flushing ?? this.#flush());
     }
   }
@@ -92,31 +117,40 @@ export class WriteBatcher {
 
   #flush(): Promise<void> {
     if (this.#flushing) return this.#flushing;
-    if (this.#pending.size === 0) {
+    const taken = this.#pending;
+    this.#pending = [];
+    this.#queued = 0;
+    const batch = this.#batchOf(taken);
+    if (batch.length === 0) {
       // Queued changes can cancel out (a job that finished before it was ever written).
       this.#written = Math.max(this.#written, this.#seq);
       this.#takeWaiter()?.resolve();
       return Promise.resolve();
     }
-    const taken = this.#pending;
     const upTo = this.#seq;
-    this.#pending = new Map();
     this.#flushingStored = this.#takeWaiter();
     this.#flushingUpTo = upTo;
-    const batch: StorageWrite[] = [];
-    for (const [id, runtime] of taken) {
-      if (runtime) {
-        batch.push({ type: 'put', job: encodeJob(runtime, this.#serializer) });
-        runtime.inStore = true;
-      } else {
-        batch.push({ type: 'delete', id });
-      }
-    }
     this.#flushing = this.#storage.write(batch).then(
       () => this.#done(upTo),
       (error: unknown) => this.#failed(error, taken),
     );
     return this.#flushing;
+  }
+
+  /** The writes the queued jobs need now; each leaves the queue. */
+  #batchOf(taken: readonly JobRuntime[]): StorageWrite[] {
+    const batch: StorageWrite[] = [];
+    for (const runtime of taken) {
+      if (!runtime.writeQueued) continue; // finished before it was ever stored
+      runtime.writeQueued = false;
+      if (FINISHED_STATUSES.has(runtime.status)) {
+        if (runtime.inStore) batch.push({ type: 'delete', id: runtime.id });
+      } else {
+        batch.push({ type: 'put', job: encodeJob(runtime, this.#serializer) });
+        runtime.inStore = true;
+      }
+    }
+    return batch;
   }
 
   #takeWaiter(): Deferred<void> | undefined {
@@ -130,7 +164,7 @@ export class WriteBatcher {
     this.#failures = 0;
     const stored = this.#flushingStored;
     this.#flushingStored = undefined;
-    if (this.#pending.size === 0) {
+    if (this.#queued === 0) {
       this.#written = Math.max(this.#written, this.#seq);
       this.#takeWaiter()?.resolve();
     } else {
@@ -140,12 +174,16 @@ export class WriteBatcher {
     stored?.resolve();
   }
 
-  async #failed(error: unknown, taken: Map<string, JobRuntime | null>): Promise<void> {
+  async #failed(error: unknown, taken: readonly JobRuntime[]): Promise<void> {
     this.#failures += 1;
     this.#flushingUpTo = 0; // nothing is in flight now: callers wait for the retry
-    // Newer writes queued meanwhile win; the rest of the failed batch is tried again, and
-    // whoever waited for it now waits for the batch that carries it.
-    for (const [id, runtime] of taken) if (!this.#pending.has(id)) this.#pending.set(id, runtime);
+    // Every job of the failed batch is queued again (one queued meanwhile already is), and
+    // its state then is what the retry writes; whoever waited for the failed batch now
+    // waits for the one that carries it. A job whose put failed still counts as stored, so
+    // if it finishes meanwhile its delete goes out (harmless if the put never landed).
+    for (const runtime of taken) {
+      if (runtime.inStore || !FINISHED_STATUSES.has(runtime.status)) this.#enqueue(runtime);
+    }
     const waiting = this.#flushingStored;
     this.#flushingStored = undefined;
     if (waiting) {
@@ -155,7 +193,7 @@ export class WriteBatcher {
     }
     const wait = Math.min(MAX_BACKOFF_MS, 50 * 2 ** (this.#failures - 1));
     this.#logger.error({ err: error, retryInMs: wait }, 'storage write failed; retrying');
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, wait));
     this.#flushing = undefined;
     await this.#flush();
   }
