@@ -52,7 +52,7 @@ export function getJobContext<TResult = unknown>(): JobContext<TResult> {
   return ctx as JobContext<TResult>;
 }
 
-/** Runs `fn` with `ctx` as the current job context. */
-export function runInJobContext<T>(ctx: JobContext, fn: () => T): T {
-  return storage.run(ctx, fn);
+/** Runs `fn(ctx)` with `ctx` as the current job context. */
+export function runInJobContext<T>(ctx: JobContext, fn: (ctx: JobContext) => T): T {
+  return storage.run(ctx, fn, ctx);
 }

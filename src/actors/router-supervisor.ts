@@ -5,7 +5,12 @@ import { type JobContext, runInJobContext } from '../context.js';
 import { JobCancelledError, JobTimeoutError, toError } from '../errors.js';
 import type { Jobify } from '../app.js';
 import { toErrorRecord } from '../internal/error-record.js';
-import { Execution, ExecutionContext, executionOf } from '../middleware/execution.js';
+import {
+  type ContextBase,
+  Execution,
+  ExecutionContext,
+  executionOf,
+} from '../middleware/execution.js';
 import { buildPipeline } from '../middleware/pipeline.js';
 import type { TimeoutHooks } from '../middleware/timeout-layer.js';
 import { compose } from '../middleware/compose.js';
@@ -59,7 +64,11 @@ export const routerSupervisorMachine = setup({
   states: { active: { on: { STOP: 'stopped' } }, stopped: { type: 'final' } },
 });
 
-type RunResult = { ok: true; value: unknown } | { ok: false; error: Error };
+// Events without fields: one object each, not one per transition.
+const DUE_EVENT: JobEvent = { type: 'DUE' };
+const TIMEOUT_EVENT: JobEvent = { type: 'TIMEOUT' };
+const CANCEL_EVENT: JobEvent = { type: 'CANCEL' };
+const SUCCEED_EVENT: JobEvent = { type: 'SUCCEED' };
 
 /**
  * Owns the jobs of one router: it moves each through the job machine, and does what a
@@ -75,6 +84,7 @@ export class RouterSupervisor {
   /** Attempts in flight, each with the promise that settles when its outcome is handled. */
   readonly #inFlight = new Map<Execution, Promise<void>>();
   readonly #timeoutHooks: TimeoutHooks;
+  readonly #contextBase: ContextBase;
   #outerLayers: OuterMiddleware[] | undefined;
 
   constructor(router: RouterBase, services: SupervisorServices, parent: AnyActorRef) {
@@ -85,6 +95,7 @@ export class RouterSupervisor {
       parent,
       input: { router: router.fullPrefix },
     }).start();
+    this.#contextBase = { app: services.app, state: router.state, appLogger: services.logger };
     this.#timeoutHooks = {
       armTimeout: (ctx, ms) => {
         const { alarm } = executionOf(ctx);
@@ -156,13 +167,13 @@ export class RouterSupervisor {
 
   /** The clock says the job is due. */
   due(runtime: JobRuntime): void {
-    if (runtime.status === 'scheduled') this.send(runtime, { type: 'DUE' });
+    if (runtime.status === 'scheduled') this.send(runtime, DUE_EVENT);
   }
 
   /** The clock says the attempt's time is up. */
   timedOut(runtime: JobRuntime, execution: Execution): void {
     if (runtime.status !== 'running' || runtime.execution !== execution) return;
-    this.send(runtime, { type: 'TIMEOUT' });
+    this.send(runtime, TIMEOUT_EVENT);
     execution.onTimeout?.();
   }
 
@@ -177,7 +188,7 @@ export class RouterSupervisor {
     if (FINISHED_STATUSES.has(runtime.status)) return false;
     const execution = runtime.execution;
     runtime.execution = undefined;
-    this.send(runtime, { type: 'CANCEL' }, { status: 'cancelled', reason });
+    this.send(runtime, CANCEL_EVENT, { status: 'cancelled', reason });
     execution?.abort(new JobCancelledError(runtime.id, reason));
     await this.#services.writes.settled();
     return true;
@@ -245,50 +256,42 @@ export class RouterSupervisor {
   }
 
   #startExecution(runtime: JobRuntime): void {
-    const { task, record } = runtime;
-    const services = this.#services;
-    const execution = new Execution(record.args);
+    const { task } = runtime;
+    const execution = new Execution(runtime.record.args);
     if (task.options.timeout !== undefined) {
       execution.alarm = new Alarm(0, () => this.timedOut(runtime, execution));
     }
     runtime.execution = execution;
-    const ctx = new ExecutionContext(
-      {
-        job: runtime.handle,
-        taskName: task.name,
-        app: services.app,
-        state: this.router.state,
-        options: task.options,
-        attempt: record.attempt,
-        recovered: runtime.recovered,
-        appLogger: services.logger,
-      },
-      execution,
-    );
-    const pipeline = this.#pipelineFor(task);
-    const done = runInJobContext(ctx, () => pipeline(ctx)).then(
-      (value) => this.#finishRun(runtime, execution, { ok: true, value }),
-      (error: unknown) => this.#finishRun(runtime, execution, { ok: false, error: toError(error) }),
+    const ctx = new ExecutionContext(this.#contextBase, runtime, execution);
+    const done = runInJobContext(ctx, this.#pipelineFor(task)).then(
+      (value) => this.#succeeded(runtime, execution, value),
+      (error: unknown) => this.#failed(runtime, execution, toError(error)),
     );
     this.#inFlight.set(execution, done);
   }
 
-  #finishRun(runtime: JobRuntime, execution: Execution, result: RunResult): void {
+  /** Whether the outcome of `execution` is still to be recorded (not cancelled or stopped). */
+  #settleRun(runtime: JobRuntime, execution: Execution): boolean {
     this.#inFlight.delete(execution);
-    if (runtime.execution !== execution) return; // cancelled meanwhile
+    if (runtime.execution !== execution) return false; // cancelled meanwhile
     runtime.execution = undefined;
     runtime.recovered = false;
+    return true;
+  }
+
+  #succeeded(runtime: JobRuntime, execution: Execution, value: unknown): void {
+    if (!this.#settleRun(runtime, execution)) return;
+    const nextAt = this.#nextOccurrence(runtime.record);
+    const event: JobEvent = nextAt === undefined ? SUCCEED_EVENT : { type: 'SUCCEED', nextAt };
+    this.send(runtime, event, { status: 'success', value });
+  }
+
+  #failed(runtime: JobRuntime, execution: Execution, error: Error): void {
+    if (!this.#settleRun(runtime, execution)) return;
     const services = this.#services;
     // A run interrupted by stop() stays stored as running and runs again on the next start.
-    if (!result.ok && services.stopping) return;
+    if (services.stopping) return;
     const nextAt = this.#nextOccurrence(runtime.record);
-    if (result.ok) {
-      const event =
-        nextAt === undefined ? { type: 'SUCCEED' as const } : { type: 'SUCCEED' as const, nextAt };
-      this.send(runtime, event, { status: 'success', value: result.value });
-      return;
-    }
-    const { error } = result;
     const timedOut = error instanceof JobTimeoutError;
     const delay = execution.retryDelay;
     this.send(

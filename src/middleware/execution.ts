@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Alarm } from '../actors/clock-actor.js';
+import type { JobRuntime } from '../actors/job-runtime.js';
 import type { Jobify } from '../app.js';
 import type { JobContext } from '../context.js';
 import type { Job } from '../job.js';
@@ -52,46 +53,49 @@ export class Execution {
   }
 }
 
-/** What {@link ExecutionContext} is made from. */
-export interface ExecutionContextInit {
-  readonly job: Job;
-  /** Full task name, for the logger's bindings. */
-  readonly taskName: string;
+/** What every context of one router's jobs shares; made once per router supervisor. */
+export interface ContextBase {
   readonly app: Jobify;
+  /** The router's state. */
   readonly state: Record<string, unknown>;
-  readonly options: ResolvedTaskOptions;
-  readonly attempt: number;
-  readonly recovered: boolean;
-  /** The app's logger; the context's logger is a child of it, made on first read. */
+  /** The app's logger; a context's logger is a child of it, made on first read. */
   readonly appLogger: Logger;
 }
 
 /**
- * The {@link JobContext} of one attempt. The logger child and the signal are made on
- * first read; the execution behind it is reachable only through
+ * The {@link JobContext} of one attempt. The logger child, the request state and the
+ * signal are made on first read; the execution behind it is reachable only through
  * {@link executionOf}, for the built-in layers.
  */
 export class ExecutionContext implements JobContext {
   readonly job: Job;
-  readonly app: Jobify;
-  readonly state: Record<string, unknown>;
-  readonly requestState: Record<string, unknown> = {};
   readonly options: ResolvedTaskOptions;
   readonly attempt: number;
   readonly recovered: boolean;
+  readonly #base: ContextBase;
   readonly #execution: Execution;
-  readonly #init: ExecutionContextInit;
+  #requestState: Record<string, unknown> | undefined;
   #logger: Logger | undefined;
 
-  constructor(init: ExecutionContextInit, execution: Execution) {
-    this.job = init.job;
-    this.app = init.app;
-    this.state = init.state;
-    this.options = init.options;
-    this.attempt = init.attempt;
-    this.recovered = init.recovered;
-    this.#init = init;
+  constructor(base: ContextBase, job: JobRuntime, execution: Execution) {
+    this.job = job;
+    this.options = job.task.options;
+    this.attempt = job.attempt;
+    this.recovered = job.recovered;
+    this.#base = base;
     this.#execution = execution;
+  }
+
+  get app(): Jobify {
+    return this.#base.app;
+  }
+
+  get state(): Record<string, unknown> {
+    return this.#base.state;
+  }
+
+  get requestState(): Record<string, unknown> {
+    return (this.#requestState ??= {});
   }
 
   get signal(): AbortSignal {
@@ -99,8 +103,8 @@ export class ExecutionContext implements JobContext {
   }
 
   get logger(): Logger {
-    const { appLogger, taskName } = this.#init;
-    return (this.#logger ??= appLogger.child({ jobId: this.job.id, task: taskName }));
+    const { job } = this;
+    return (this.#logger ??= this.#base.appLogger.child({ jobId: job.id, task: job.name }));
   }
 
   static executionOf(ctx: JobContext): Execution {
