@@ -18,12 +18,9 @@ export interface ClockEntry {
   readonly at: number;
   /** Scheduling order, which breaks ties between entries due at the same instant. */
   seq: number;
-  /** Heap position; -1 when not waiting, {@link FIRING} while in the batch being fired. */
+  /** Heap position; -1 when not waiting. */
   slot: number;
 }
-
-/** The `slot` of an entry taken out of the heap to fire in the current batch. */
-export const FIRING = -2;
 
 /**
  * Options of {@link createClockActor}.
@@ -61,7 +58,7 @@ export interface ClockActor<E extends ClockEntry> {
   schedule(entry: E): void;
   /** Forgets an entry; no-op when it is not waiting. O(log n). */
   cancel(entry: E): void;
-  /** Whether the entry is waiting (or about to fire in the current batch). */
+  /** Whether the entry is waiting. */
   isScheduled(entry: E): boolean;
   /** Number of entries waiting. */
   readonly size: number;
@@ -72,6 +69,10 @@ export interface ClockActor<E extends ClockEntry> {
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
+
+function isDue<E extends ClockEntry>(entry: E | undefined, now: number, limit: number): entry is E {
+  return entry !== undefined && entry.at <= now && entry.seq < limit;
+}
 
 function isEarlier(a: ClockEntry, b: ClockEntry): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
@@ -100,9 +101,7 @@ export function createClockActor<E extends ClockEntry>(
   const { clock, onDue, onError } = options;
   const maxTimerMs = validateMaxTimerMs(options.maxTimerMs ?? MAX_TIMER_MS);
   const heap = new IndexedHeap<E>(isEarlier);
-  const batch: E[] = [];
   let seq = 0;
-  let generation = 0; // bumped by stop(), so a firing in progress drops its batch
   let started = false;
   let firing = false;
   let handle: unknown;
@@ -132,35 +131,24 @@ export function createClockActor<E extends ClockEntry>(
     handle = undefined;
     armedAt = undefined;
     const now = clock.now();
-    // Collect first: what onDue schedules, even if already due, waits for the next firing.
-    for (let head = heap.peek(); head !== undefined && head.at <= now; head = heap.peek()) {
-      heap.remove(head);
-      head.slot = FIRING;
-      batch.push(head);
-    }
+    // Entries scheduled from here on (by onDue, say), even if already due, wait for the
+    // next firing: they get a seq at or past `limit`. Each entry fires as it leaves the
+    // heap, so the first of a large batch does not wait for the batch to be collected.
+    const limit = seq;
     firing = true;
     try {
-      fireBatch();
+      for (let head = heap.peek(); isDue(head, now, limit); head = heap.peek()) {
+        heap.remove(head);
+        try {
+          onDue(head);
+        } catch (error) {
+          report(error, head);
+        }
+      }
     } finally {
-      for (const entry of batch) if (entry.slot === FIRING) entry.slot = -1;
-      batch.length = 0;
       firing = false;
     }
     if (started) armForHead();
-  }
-
-  function fireBatch(): void {
-    const startedIn = generation;
-    for (const entry of batch) {
-      if (generation !== startedIn) return;
-      if (entry.slot !== FIRING) continue; // cancelled or moved by an earlier onDue of this batch
-      entry.slot = -1;
-      try {
-        onDue(entry);
-      } catch (error) {
-        report(error, entry);
-      }
-    }
   }
 
   function report(error: unknown, entry: E): void {
@@ -191,17 +179,13 @@ export function createClockActor<E extends ClockEntry>(
       if (started && !firing && (armedAt === undefined || at < armedAt)) armFor(at);
     },
     cancel(entry) {
-      if (entry.slot === FIRING) {
-        entry.slot = -1;
-        return;
-      }
       if (entry.slot < 0) return;
       heap.remove(entry);
       // An armed timer for nothing would keep the process alive; otherwise an early
       // wake-up just re-arms, cheaper than re-arming on every cancel.
       if (heap.size === 0) disarm();
     },
-    isScheduled: (entry) => entry.slot >= 0 || entry.slot === FIRING,
+    isScheduled: (entry) => entry.slot >= 0,
     get size() {
       return heap.size;
     },
@@ -213,7 +197,6 @@ export function createClockActor<E extends ClockEntry>(
     stop() {
       if (!started && heap.size === 0) return;
       started = false;
-      generation++;
       disarm();
       heap.clear();
     },
