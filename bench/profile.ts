@@ -1,6 +1,7 @@
 /**
  * Profiles jobify where the bench shows gaps: CPU (`node --cpu-prof`) of the throughput
- * scenario (memory and Redis storage), of scheduling waiting jobs and of a restart; and
+ * scenarios (no-op jobs on memory storage; jobs that are each stored, on memory and Redis
+ * storage), of scheduling waiting jobs and of a restart; and
  * heap snapshots before and after scheduling waiting jobs, summed by kind per job.
  * Profiles go to a temporary folder; the summary is printed as Markdown and written to
  * bench/results/profile.json.
@@ -49,13 +50,19 @@ const runs: ProfiledRun[] = [
   profiled(
     'throughput-memory',
     'throughput',
-    ['--system=jobify-memory', `--n=${pushes}`],
+    ['--system=jobify-memory', `--n=${pushes}`, '--work=noop'],
     'scheduleJob',
   ),
   profiled(
-    'throughput-redis',
+    'throughput-stored-memory',
     'throughput',
-    ['--system=jobify-redis', `--n=${pushes}`],
+    ['--system=jobify-memory', `--n=${pushes}`, '--work=yield'],
+    'scheduleJob',
+  ),
+  profiled(
+    'throughput-stored-redis',
+    'throughput',
+    ['--system=jobify-redis', `--n=${pushes}`, '--work=yield'],
     'scheduleJob',
   ),
   profiled('schedule-waiting', 'heap', [`--n=${n}`, '--storage=false'], 'scheduleJob'),
