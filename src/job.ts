@@ -117,6 +117,8 @@ export abstract class Job<TResult = unknown> {
   /**
    * A scheduled job is removed; a running one has its `signal` aborted and ends
    * `cancelled`. Resolves false for a job that had already finished (it is left as is).
+   * Rejects with ApplicationStateError for a handle kept from an app run that has stopped:
+   * the job lives on in storage, and `app.findJob(id)` of the running app is its handle.
    */
   cancel(): Promise<boolean> {
     return this.cancelJob();

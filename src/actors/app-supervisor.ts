@@ -62,6 +62,7 @@ export class Engine implements SupervisorServices {
   /** Jobs that are pending, scheduled or running, by id. */
   readonly live = new Map<string, JobRuntime>();
   stopping = false;
+  stopped = false;
   readonly #config: EngineConfig;
   readonly #root: AnyActorRef;
   readonly #supervisors = new Map<RouterBase, RouterSupervisor>();
@@ -199,6 +200,7 @@ export class Engine implements SupervisorServices {
       }
     }
     this.live.clear();
+    this.stopped = true;
     this.#wakeIdle();
     this.#root.send({ type: 'STOP' });
   }

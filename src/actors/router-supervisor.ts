@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { type AnyActorRef, createActor, setup } from 'xstate';
 import type { Clock } from '../clock.js';
 import { type JobContext, runInJobContext } from '../context.js';
-import { JobCancelledError, JobTimeoutError, toError } from '../errors.js';
+import { ApplicationStateError, JobCancelledError, JobTimeoutError, toError } from '../errors.js';
 import type { Jobify } from '../app.js';
 import { toErrorRecord } from '../internal/error-record.js';
 import {
@@ -47,6 +47,8 @@ export interface SupervisorServices {
   readonly inspecting: boolean;
   /** True once stop() began: failures of interrupted runs are not recorded. */
   readonly stopping: boolean;
+  /** True once stop() has finished: this engine's jobs belong to no running app. */
+  readonly stopped: boolean;
   /** Called when a job reaches a final status. */
   jobFinished(runtime: JobRuntime): void;
 }
@@ -186,6 +188,14 @@ export class RouterSupervisor {
 
   async cancel(runtime: JobRuntime, reason = 'it was cancelled'): Promise<boolean> {
     if (FINISHED_STATUSES.has(runtime.status)) return false;
+    // A handle kept across a restart: acting on it would write to the storage the next run
+    // restored this job from, behind that run's back.
+    if (this.#services.stopped) {
+      throw new ApplicationStateError(
+        `Job '${runtime.id}' belongs to an app run that has stopped; ` +
+          `cancel it through the running app: app.findJob('${runtime.id}')?.cancel().`,
+      );
+    }
     const execution = runtime.execution;
     runtime.execution = undefined;
     this.send(runtime, CANCEL_EVENT, { status: 'cancelled', reason });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ApplicationStateError,
   JobCancelledError,
   JobStatus,
   createJobify,
   createSimulatedClock,
   getJobContext,
+  memoryStorage,
 } from '../../src/index.js';
 import type { JobContext, JobifyEvent } from '../../src/index.js';
 
@@ -168,6 +170,31 @@ describe('the signal of a task that reads it late', () => {
       expect(seen).toHaveLength(1);
       expect(seen[0]?.aborted).toBe(true);
       expect(seen[0]?.reason).toBeInstanceOf(JobCancelledError);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('cancelling through a handle of an app run that has stopped', () => {
+  it('rejects and leaves the stored job alone, so the next run still has it', async () => {
+    const clock = createSimulatedClock(START);
+    const storage = memoryStorage();
+    const app = createJobify({ clock, storage, logger: false });
+    const runs: number[] = [];
+    const later = app.task(function later(n: number) {
+      runs.push(n);
+    });
+    await app.start();
+    const stale = await later.schedule(1).delay(60_000, { jobId: 'kept' });
+    await app.stop();
+    await app.start();
+    try {
+      await expect(stale.cancel()).rejects.toThrow(ApplicationStateError);
+      await expect(stale.cancel()).rejects.toThrow("app.findJob('kept')");
+      expect((await storage.load()).map((job) => job.id)).toEqual(['kept']);
+      await clock.advance(60_000);
+      expect(runs).toEqual([1]);
     } finally {
       await app.stop();
     }
