@@ -7,6 +7,7 @@ import {
   Cron,
   JobTimeoutError,
   SmartRetry,
+  memoryStorage,
   type JobEventType,
   type JobifyEvent,
   type JobifyOptions,
@@ -238,6 +239,45 @@ describe('XState inspection', () => {
       expect(new Set(inspected.map((e) => e.rootId)).size).toBe(1);
     } finally {
       await app.stop();
+    }
+  });
+
+  it('sees a restored job as an actor in its restored state, following it from there', async () => {
+    const clock = createSimulatedClock();
+    const storage = memoryStorage();
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+    const first = createJobify({ clock, storage, logger });
+    const task = first.task(function later() {
+      return 'done';
+    });
+    await first.start();
+    const job = await task.schedule().delay(1_000, { jobId: 'restored' });
+    await first.stop();
+
+    const inspected: InspectionEvent[] = [];
+    const second = createJobify({ clock, storage, logger, inspect: (e) => void inspected.push(e) });
+    second.task(function later() {
+      return 'done';
+    });
+    await second.start();
+    try {
+      const restoredJob = second.findJob(job.id);
+      await clock.advance(1_000);
+      expect(await restoredJob?.result()).toBe('done');
+      const statuses = inspected
+        .filter((e) => e.type === '@xstate.snapshot' && (e.actorRef as AnyActorRef).id === job.id)
+        .map((e) => (e as { snapshot: { value?: unknown } }).snapshot.value);
+      expect(statuses).toEqual(['scheduled', 'running', 'success']);
+      const [restored] = inspected.filter(
+        (e) => e.type === '@xstate.actor' && (e.actorRef as AnyActorRef).id === job.id,
+      );
+      const snapshot = (restored?.actorRef as AnyActorRef | undefined)?.getSnapshot() as
+        { status: string } | undefined;
+      expect(snapshot?.status).toBe('done');
+      expect(lines).toEqual([]);
+    } finally {
+      await second.stop();
     }
   });
 });
