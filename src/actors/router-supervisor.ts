@@ -1,23 +1,16 @@
 import type { Logger } from 'pino';
 import { type AnyActorRef, createActor, setup } from 'xstate';
 import type { Clock } from '../clock.js';
-import { type JobContext, runInJobContext } from '../context.js';
-import { ApplicationStateError, JobCancelledError, JobTimeoutError, toError } from '../errors.js';
+import { ApplicationStateError, JobCancelledError, JobTimeoutError } from '../errors.js';
 import type { Jobify } from '../app.js';
 import { toErrorRecord } from '../internal/error-record.js';
-import {
-  type ContextBase,
-  Execution,
-  ExecutionContext,
-  executionOf,
-} from '../middleware/execution.js';
-import { buildPipeline } from '../middleware/pipeline.js';
-import type { TimeoutHooks } from '../middleware/timeout-layer.js';
+import type { Execution } from '../middleware/execution.js';
 import { compose } from '../middleware/compose.js';
 import type { OuterContext, OuterMiddleware } from '../middleware/types.js';
 import type { RouterBase } from '../routing/router.js';
 import type { Task } from '../routing/task.js';
 import { nextRunAt } from '../scheduling/cron.js';
+import { AttemptRunner } from './attempt-runner.js';
 import { Alarm, type ClockActor } from './clock-actor.js';
 import {
   type JobEvent,
@@ -82,11 +75,7 @@ export class RouterSupervisor {
   readonly ref: AnyActorRef;
   readonly #services: SupervisorServices;
   readonly #lineage: readonly RouterBase[];
-  readonly #pipelines = new Map<Task, (ctx: JobContext) => Promise<unknown>>();
-  /** Attempts in flight, each with the promise that settles when its outcome is handled. */
-  readonly #inFlight = new Map<Execution, Promise<void>>();
-  readonly #timeoutHooks: TimeoutHooks;
-  readonly #contextBase: ContextBase;
+  readonly #attempts: AttemptRunner;
   #outerLayers: OuterMiddleware[] | undefined;
 
   constructor(router: RouterBase, services: SupervisorServices, parent: AnyActorRef) {
@@ -97,19 +86,15 @@ export class RouterSupervisor {
       parent,
       input: { router: router.fullPrefix },
     }).start();
-    this.#contextBase = { app: services.app, state: router.state, appLogger: services.logger };
-    this.#timeoutHooks = {
-      armTimeout: (ctx, ms) => {
-        const { alarm } = executionOf(ctx);
-        if (!alarm) return;
-        alarm.at = services.clock.now() + ms;
-        services.clockActor.schedule(alarm);
+    this.#attempts = new AttemptRunner({
+      router,
+      services,
+      outcomes: {
+        succeeded: (runtime, execution, value) => this.#succeeded(runtime, execution, value),
+        failed: (runtime, execution, error) => this.#failed(runtime, execution, error),
+        timedOut: (runtime, execution) => this.#timedOut(runtime, execution),
       },
-      disarmTimeout: (ctx) => {
-        const { alarm } = executionOf(ctx);
-        if (alarm) services.clockActor.cancel(alarm);
-      },
-    };
+    });
   }
 
   /** A new job in `pending`, owned by this supervisor. */
@@ -172,18 +157,11 @@ export class RouterSupervisor {
     if (runtime.status === 'scheduled') this.send(runtime, DUE_EVENT);
   }
 
-  /** The clock says the attempt's time is up. */
-  timedOut(runtime: JobRuntime, execution: Execution): void {
-    if (runtime.status !== 'running' || runtime.execution !== execution) return;
-    this.send(runtime, TIMEOUT_EVENT);
-    execution.onTimeout?.();
-  }
-
   /** Runs a job restored in `running` (it was interrupted), once the clock has started. */
   resume(runtime: JobRuntime): void {
     if (runtime.status !== 'running' || runtime.execution) return;
     emitStarted(this.#services.bus, runtime, this.#services.clock.now());
-    this.#startExecution(runtime);
+    this.#attempts.start(runtime);
   }
 
   async cancel(runtime: JobRuntime, reason = 'it was cancelled'): Promise<boolean> {
@@ -206,8 +184,7 @@ export class RouterSupervisor {
 
   /** Aborts every attempt in flight and waits for them to settle. */
   async stop(reason: Error): Promise<void> {
-    for (const execution of this.#inFlight.keys()) execution.abort(reason);
-    await Promise.allSettled([...this.#inFlight.values()]);
+    await this.#attempts.abortAll(reason);
     this.ref.send({ type: 'STOP' });
   }
 
@@ -252,37 +229,13 @@ export class RouterSupervisor {
         now: services.clock.now(),
       });
     }
-    if (to === 'running' && event.type === 'DUE') this.#startExecution(runtime);
+    if (to === 'running' && event.type === 'DUE') this.#attempts.start(runtime);
     if (finished) services.jobFinished(runtime);
-  }
-
-  #pipelineFor(task: Task): (ctx: JobContext) => Promise<unknown> {
-    let pipeline = this.#pipelines.get(task);
-    if (!pipeline) {
-      pipeline = buildPipeline(task, this.#lineage, this.#timeoutHooks);
-      this.#pipelines.set(task, pipeline);
-    }
-    return pipeline;
-  }
-
-  #startExecution(runtime: JobRuntime): void {
-    const { task } = runtime;
-    const execution = new Execution(runtime.record.args);
-    if (task.options.timeout !== undefined) {
-      execution.alarm = new Alarm(0, () => this.timedOut(runtime, execution));
-    }
-    runtime.execution = execution;
-    const ctx = new ExecutionContext(this.#contextBase, runtime, execution);
-    const done = runInJobContext(ctx, this.#pipelineFor(task)).then(
-      (value) => this.#succeeded(runtime, execution, value),
-      (error: unknown) => this.#failed(runtime, execution, toError(error)),
-    );
-    this.#inFlight.set(execution, done);
   }
 
   /** Whether the outcome of `execution` is still to be recorded (not cancelled or stopped). */
   #settleRun(runtime: JobRuntime, execution: Execution): boolean {
-    this.#inFlight.delete(execution);
+    this.#attempts.ended(execution);
     if (runtime.execution !== execution) return false; // cancelled meanwhile
     runtime.execution = undefined;
     runtime.recovered = false;
@@ -315,6 +268,13 @@ export class RouterSupervisor {
       },
       { status: timedOut ? 'timeout' : 'failed', error },
     );
+  }
+
+  /** The clock says the attempt's time is up. */
+  #timedOut(runtime: JobRuntime, execution: Execution): void {
+    if (runtime.status !== 'running' || runtime.execution !== execution) return;
+    this.send(runtime, TIMEOUT_EVENT);
+    execution.onTimeout?.();
   }
 
   #nextOccurrence(record: JobRecord): number | undefined {
