@@ -157,12 +157,12 @@ export class Jobify extends RouterBase implements AppHost {
 
   /** The live job (pending, scheduled or running) with this id. */
   findJob(id: string): Job | undefined {
-    return this.#engine?.live.get(id)?.handle;
+    return this.#engine?.live.get(id);
   }
 
   /** Every live job. */
   getActiveJobs(): Job[] {
-    return [...(this.#engine?.live.values() ?? [])].map((runtime) => runtime.handle);
+    return [...(this.#engine?.live.values() ?? [])];
   }
 
   /**

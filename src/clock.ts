@@ -1,5 +1,5 @@
 import { invalidOption, toError } from './errors.js';
-import { MinHeap } from './internal/min-heap.js';
+import { IndexedHeap } from './internal/indexed-heap.js';
 
 /**
  * Time as an injected dependency: everything in jobify that reads the time or waits goes
@@ -82,6 +82,8 @@ interface SimulatedTimer {
   readonly id: number;
   readonly at: number;
   readonly fn: () => void;
+  /** Heap position; -1 once fired or cleared. */
+  slot: number;
 }
 
 /** The engine batches storage writes per tick and tasks are async: one round is not enough. */
@@ -115,20 +117,20 @@ export function createSimulatedClock(start: Date | number = Date.UTC(2026, 0, 1)
   let advancing = false;
   let flushScheduled = false;
   let queue: Promise<unknown> = Promise.resolve();
-  // Cleared timers stay in the heap (lazy deletion); `pending` is the truth.
+  // Handles are ids; a cleared timer leaves the heap at once.
   const pending = new Map<number, SimulatedTimer>();
-  const heap = new MinHeap<SimulatedTimer>((a, b) => a.at < b.at || (a.at === b.at && a.id < b.id));
+  const heap = new IndexedHeap<SimulatedTimer>(
+    (a, b) => a.at < b.at || (a.at === b.at && a.id < b.id),
+  );
 
-  function peekPending(): SimulatedTimer | undefined {
-    for (let head = heap.peek(); head !== undefined; head = heap.peek()) {
-      if (pending.has(head.id)) return head;
-      heap.pop();
-    }
-    return undefined;
+  /** Takes a timer out, to fire it or because it was cleared. */
+  function take(timer: SimulatedTimer): void {
+    heap.remove(timer);
+    pending.delete(timer.id);
   }
 
   function isDue(at: number): boolean {
-    const head = peekPending();
+    const head = heap.peek();
     return head !== undefined && head.at <= at;
   }
 
@@ -144,9 +146,9 @@ export function createSimulatedClock(start: Date | number = Date.UTC(2026, 0, 1)
     flushScheduled = false;
     if (advancing) return; // the running advance fires them and reports their errors
     const batch: SimulatedTimer[] = [];
-    for (let head = peekPending(); head !== undefined && head.at <= now; head = peekPending()) {
+    for (let head = heap.peek(); head !== undefined && head.at <= now; head = heap.peek()) {
       batch.push(head);
-      heap.pop();
+      heap.remove(head);
     }
     let failure: { error: unknown } | undefined;
     for (const timer of batch) {
@@ -162,16 +164,15 @@ export function createSimulatedClock(start: Date | number = Date.UTC(2026, 0, 1)
 
   async function fireInstant(instant: number): Promise<void> {
     let failure: { error: unknown } | undefined;
-    for (let timer = peekPending(); timer !== undefined && timer.at <= instant;) {
-      heap.pop();
-      pending.delete(timer.id);
+    for (let timer = heap.peek(); timer !== undefined && timer.at <= instant;) {
+      take(timer);
       try {
         timer.fn();
       } catch (error) {
         failure ??= { error };
       }
       await settle();
-      timer = peekPending();
+      timer = heap.peek();
     }
     if (failure !== undefined) throw toError(failure.error);
   }
@@ -181,10 +182,10 @@ export function createSimulatedClock(start: Date | number = Date.UTC(2026, 0, 1)
     try {
       // Settling may set timers due by the target; loop until it no longer does.
       do {
-        for (let head = peekPending(); head !== undefined && head.at <= target;) {
+        for (let head = heap.peek(); head !== undefined && head.at <= target;) {
           now = Math.max(now, head.at);
           await fireInstant(now);
-          head = peekPending();
+          head = heap.peek();
         }
         now = Math.max(now, target);
         await settle();
@@ -205,16 +206,15 @@ export function createSimulatedClock(start: Date | number = Date.UTC(2026, 0, 1)
     now: () => now,
     setTimeout(fn, ms) {
       const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
-      const timer: SimulatedTimer = { id: nextId++, at: now + delay, fn };
+      const timer: SimulatedTimer = { id: nextId++, at: now + delay, fn, slot: -1 };
       pending.set(timer.id, timer);
       heap.push(timer);
       if (timer.at <= now) scheduleFlush();
-      // Many clears and re-arms (the clock actor does that) would otherwise grow the heap.
-      if (heap.size > 2 * pending.size + 64) heap.retain((t) => pending.has(t.id));
       return timer.id;
     },
     clearTimeout(handle) {
-      if (typeof handle === 'number') pending.delete(handle);
+      const timer = typeof handle === 'number' ? pending.get(handle) : undefined;
+      if (timer) take(timer);
     },
     async advance(ms) {
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
@@ -228,7 +228,7 @@ export function createSimulatedClock(start: Date | number = Date.UTC(2026, 0, 1)
     },
     runNext() {
       return serialize(async () => {
-        const head = peekPending();
+        const head = heap.peek();
         if (head === undefined) return false;
         await run(Math.max(now, head.at));
         return true;

@@ -58,8 +58,6 @@ export interface ClockActor<E extends ClockEntry> {
   schedule(entry: E): void;
   /** Forgets an entry; no-op when it is not waiting. O(log n). */
   cancel(entry: E): void;
-  /** Whether the entry is waiting. */
-  isScheduled(entry: E): boolean;
   /** Number of entries waiting. */
   readonly size: number;
   /** Starts arming the timer (before start(), schedule() only records). Idempotent. */
@@ -185,7 +183,6 @@ export function createClockActor<E extends ClockEntry>(
       // wake-up just re-arms, cheaper than re-arming on every cancel.
       if (heap.size === 0) disarm();
     },
-    isScheduled: (entry) => entry.slot >= 0,
     get size() {
       return heap.size;
     },

@@ -123,11 +123,6 @@ export class JobRuntime extends Job implements JobState, ClockEntry {
     this.#active().mirror = mirror;
   }
 
-  /** The user's handle on this job: the runtime itself, as its public type. */
-  get handle(): Job {
-    return this;
-  }
-
   protected cancelJob(): Promise<boolean> {
     return this.supervisor.cancel(this);
   }

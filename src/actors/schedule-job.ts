@@ -25,7 +25,7 @@ export function scheduleJob(engine: Engine, plan: SchedulePlan): Promise<Job> {
     const existing = engine.live.get(id);
     if (existing && (!plan.replace || existing.task !== task)) throw new DuplicateJobError(id);
     if (existing && !plan.force && isUnchanged(existing, plan)) {
-      return Promise.resolve(existing.handle);
+      return Promise.resolve(existing);
     }
     const { trigger, execAt } = planTrigger(plan.when, existing, engine.now(), engine.tz);
     isNew = existing === undefined;
@@ -45,17 +45,17 @@ export function scheduleJob(engine: Engine, plan: SchedulePlan): Promise<Job> {
   }
   if (isNew) engine.live.set(runtime.id, runtime); // reserves the id while outer middleware runs
   if (runtime.supervisor.hasOuterMiddleware) {
-    return settle(engine, runtime, isNew, scheduleThroughOuter(runtime, plan, planned));
+    return settle(engine, runtime, planned, isNew, scheduleThroughOuter(runtime, plan, planned));
   }
   let scheduled: boolean;
   try {
     scheduled = scheduleNow(runtime, plan.args, planned);
   } catch (error) {
-    return settle(engine, runtime, isNew, Promise.reject(toError(error)));
+    return settle(engine, runtime, planned, isNew, Promise.reject(toError(error)));
   }
   return scheduled && planned.durable
-    ? engine.writes.persisted().then(() => runtime.handle)
-    : Promise.resolve(runtime.handle);
+    ? engine.writes.persisted().then(() => runtime)
+    : Promise.resolve(runtime);
 }
 
 /**
@@ -66,6 +66,7 @@ export function scheduleJob(engine: Engine, plan: SchedulePlan): Promise<Job> {
 async function settle(
   engine: Engine,
   runtime: JobRuntime,
+  planned: Planned,
   isNew: boolean,
   scheduling: Promise<boolean>,
 ): Promise<Job> {
@@ -80,10 +81,8 @@ async function settle(
       );
     }
   }
-  if (scheduled && runtime.task.options.durable && engine.persists) {
-    await engine.writes.persisted();
-  }
-  return runtime.handle;
+  if (scheduled && planned.durable) await engine.writes.persisted();
+  return runtime;
 }
 
 interface Planned {
@@ -113,7 +112,7 @@ async function scheduleThroughOuter(
 ): Promise<boolean> {
   const { task, supervisor } = runtime;
   const ctx: OuterContext = {
-    job: runtime.handle,
+    job: runtime,
     trigger: planned.trigger,
     args: [...plan.args],
     task,

@@ -59,10 +59,9 @@ function emitRunOutcome(bus: EventBus, runtime: JobRuntime, info: TransitionInfo
  * Turns one job transition into the events listeners subscribe to: the run's outcome
  * (a cron run that fails reports `job.failed` even though the job goes back to
  * `scheduled`), then the new status, then `job.transition`. Events nobody listens to are
- * never built, and an app without listeners pays one check.
+ * never built (and the supervisor calls this only when someone listens at all).
  */
 export function emitTransition(bus: EventBus, runtime: JobRuntime, info: TransitionInfo): void {
-  if (!bus.active) return;
   emitRunOutcome(bus, runtime, info);
   const to = runtime.status;
   const { from, retrying, now } = info;

@@ -135,20 +135,24 @@ export class Task<TArgs extends unknown[] = never[], TResult = unknown> {
    * Throws ApplicationStateError unless the task's app is started.
    */
   schedule(...args: TArgs): ScheduleBuilder<TResult> {
-    return new ScheduleBuilder<TResult>(
-      this.#owner.engineFor(this as unknown as Task),
-      this as unknown as Task,
-      args,
-    );
+    return builderFor<TResult>(this.#owner, this as unknown as Task, args);
   }
 
   /** Runs the task as soon as possible: `schedule(...args).push()`. */
   push(...args: TArgs): Promise<Job<TResult>> {
     try {
-      const engine = this.#owner.engineFor(this as unknown as Task);
-      return new ScheduleBuilder<TResult>(engine, this as unknown as Task, args).push();
+      return builderFor<TResult>(this.#owner, this as unknown as Task, args).push();
     } catch (error) {
       return Promise.reject(toError(error));
     }
   }
+}
+
+/** A builder for `task`, with the caller's rest array as the arguments (no second spread). */
+function builderFor<TResult>(
+  owner: RouterBase,
+  task: Task,
+  args: unknown[],
+): ScheduleBuilder<TResult> {
+  return new ScheduleBuilder<TResult>(owner.engineFor(task), task, args);
 }

@@ -1,6 +1,14 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SetAsideJob, Storage, StoredJob, StorageWrite } from '../../src/storage/storage.js';
+import type { SetAsideJob, Storage } from '../../src/storage/storage.js';
+import {
+  BASE_TIME,
+  bytesOf,
+  plain,
+  plainSetAside,
+  put,
+  storedJob as job,
+} from '../support/stored-jobs.js';
 
 /**
  * What a backend's test hands the suite for each case: a fresh, not yet opened storage over
@@ -25,7 +33,6 @@ export interface StorageUnderTest {
   readonly otherNamespace?: string;
 }
 
-const BASE_TIME = Date.UTC(2026, 0, 1);
 const logger = pino({ enabled: false });
 
 /**
@@ -190,41 +197,4 @@ export function describeStorageConformance(
       expect(plainSetAside(await storage.listSetAside())).toEqual(plainSetAside([aside]));
     });
   });
-}
-
-function job(id: string, fields: Partial<Omit<StoredJob, 'id'>> = {}): StoredJob {
-  return {
-    id,
-    name: fields.name ?? 'mail:send',
-    status: fields.status ?? 'scheduled',
-    dueAt: fields.dueAt ?? BASE_TIME,
-    data: fields.data ?? bytesOf(`snapshot of ${id}`),
-  };
-}
-
-function put(stored: StoredJob): StorageWrite {
-  return { type: 'put', job: stored };
-}
-
-function bytesOf(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
-}
-
-/** Jobs as comparable values, data as hex, sorted by id: load() promises no order. */
-function plain(jobs: readonly StoredJob[]) {
-  return jobs.map(plainJob).sort(byId);
-}
-
-function plainSetAside(entries: readonly SetAsideJob[]) {
-  return entries
-    .map(({ job: stored, reason, at }) => ({ ...plainJob(stored), reason, at }))
-    .sort(byId);
-}
-
-function plainJob({ id, name, status, dueAt, data }: StoredJob) {
-  return { id, name, status, dueAt, data: Buffer.from(data).toString('hex') };
-}
-
-function byId(a: { id: string }, b: { id: string }): number {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { type ClockEntry, createClockActor } from '../../src/actors/clock-actor.js';
 import { type Clock, createSimulatedClock } from '../../src/clock.js';
 import { IndexedHeap } from '../../src/internal/indexed-heap.js';
-import { MinHeap } from '../../src/internal/min-heap.js';
 
 const START = Date.UTC(2026, 0, 1);
 const DAY = 24 * 60 * 60 * 1000;
@@ -44,7 +43,7 @@ function keyedActor(options: KeyedOptions) {
       actor.schedule(found);
     },
     cancel: (key: string) => actor.cancel(entry(key)),
-    dueAt: (key: string) => (actor.isScheduled(entry(key)) ? entry(key).at : undefined),
+    dueAt: (key: string) => (entry(key).slot >= 0 ? entry(key).at : undefined),
     get size() {
       return actor.size;
     },
@@ -332,22 +331,25 @@ describe('IndexedHeap', () => {
   });
 });
 
-describe('MinHeap', () => {
-  it('pops in order, and retain keeps heap order', () => {
-    const heap = new MinHeap<number>((a, b) => a < b);
+describe('IndexedHeap as a plain priority queue', () => {
+  it('pops in order after items are taken out', () => {
+    const heap = new IndexedHeap<{ slot: number; value: number }>((a, b) => a.value < b.value);
     let state = 7;
     const values: number[] = [];
+    const items: { slot: number; value: number }[] = [];
     for (let i = 0; i < 500; i++) {
       state = (state * 48271) % 2147483647;
       values.push(state % 1000);
-      heap.push(state % 1000);
+      const item = { slot: -1, value: state % 1000 };
+      items.push(item);
+      heap.push(item);
     }
-    heap.retain((value) => value % 3 !== 0);
+    for (const item of items) if (item.value % 3 === 0) heap.remove(item);
     const kept = values.filter((value) => value % 3 !== 0).sort((a, b) => a - b);
     expect(heap.size).toBe(kept.length);
-    expect(heap.peek()).toBe(kept[0]);
+    expect(heap.peek()?.value).toBe(kept[0]);
     const popped: number[] = [];
-    for (let value = heap.pop(); value !== undefined; value = heap.pop()) popped.push(value);
+    for (let item = heap.pop(); item !== undefined; item = heap.pop()) popped.push(item.value);
     expect(popped).toEqual(kept);
     expect(heap.pop()).toBeUndefined();
   });

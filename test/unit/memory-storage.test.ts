@@ -5,37 +5,16 @@ import { memoryStorage } from '../../src/storage/memory/memory-storage.js';
 import { recordBytes } from '../../src/storage/memory/record-arena.js';
 import { RecordStore } from '../../src/storage/memory/record-store.js';
 import type { SetAsideJob, StoredJob, StorageWrite } from '../../src/storage/storage.js';
+import { plain, put, storedJob } from '../support/stored-jobs.js';
 
 // What the conformance suite does not cover: the packed layout (moving records, reusing
 // memory), copies in and out, sizes at the edges, and how bad input is refused.
 
 const BASE_TIME = Date.UTC(2026, 0, 1) + 0.5;
 
-function job(id: string, fields: Partial<Omit<StoredJob, 'id'>> = {}): StoredJob {
-  return {
-    id,
-    name: fields.name ?? 'mail:send',
-    status: fields.status ?? 'scheduled',
-    dueAt: fields.dueAt ?? BASE_TIME,
-    data: fields.data ?? new TextEncoder().encode(`snapshot of ${id}`),
-  };
-}
-
-const put = (stored: StoredJob): StorageWrite => ({ type: 'put', job: stored });
+const job = (id: string, fields: Partial<Omit<StoredJob, 'id'>> = {}): StoredJob =>
+  storedJob(id, fields, BASE_TIME);
 const del = (id: string): StorageWrite => ({ type: 'delete', id });
-
-/** Jobs as comparable values, sorted by id: load() promises no order. */
-function plain(jobs: Iterable<StoredJob>) {
-  return [...jobs]
-    .map(({ id, name, status, dueAt, data }) => ({
-      id,
-      name,
-      status,
-      dueAt,
-      data: Buffer.from(data).toString('hex'),
-    }))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
 
 /** A small seeded PRNG (mulberry32), so a failing sequence can be replayed. */
 function random(seed: number): () => number {
