@@ -117,11 +117,16 @@ function showMeasured({ measured, unit }: GoalResult): string {
   return `${measured.toLocaleString('en-US', { maximumFractionDigits: digits })} ${unit}`;
 }
 
+/** A goal whose scenario did not run (`--only`) is not missed: it was not measured. */
+function verdictOf({ measured, met }: GoalResult): string {
+  if (measured === undefined) return '—';
+  return met ? 'met' : '**missed**';
+}
+
 /** The goals as a Markdown table. */
 export function renderGoals(results: readonly GoalResult[]): string {
   const lines = results.map(
-    (result) =>
-      `| ${result.goal} | ${showMeasured(result)} | ${result.met ? 'met' : '**missed**'} |`,
+    (result) => `| ${result.goal} | ${showMeasured(result)} | ${verdictOf(result)} |`,
   );
   return ['| goal | measured | verdict |', '| --- | ---: | --- |', ...lines].join('\n');
 }
